@@ -1,0 +1,113 @@
+/**
+ * The report: what every reporter renders. report.json is this object
+ * (schemas/report.schema.json describes it); its key order is stable and
+ * everything but `timings` is deterministic for a given spec and seed.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Outcome = 'pass' | 'fail' | 'warn' | 'error';
+
+export type Comparison = '>=' | '<=' | '>' | '<';
+
+export interface ExpectationResult {
+  /** e.g. 'mean', 'quantile(0.95)', 'fraction(<= 0.05)', 'accuracy'. */
+  statistic: string;
+  op: Comparison;
+  threshold: number;
+  /** null when it could not be computed (then the check errors). */
+  value: number | null;
+  passed: boolean;
+}
+
+export interface SampleResult {
+  id: string;
+  path: string;
+  label: string;
+  /** Per-sample score, null when the sample errored or the check has none. */
+  score: number | null;
+  /** Whether the sample met a per-sample bound (fraction gates), when there is one. */
+  passed?: boolean;
+  /** Why this sample could not be scored. */
+  error?: string;
+  /** Check-specific per-sample values (prediction, flipped, chance level...). */
+  details?: Record<string, number | string | boolean | null>;
+}
+
+export interface CheckReport {
+  id: string;
+  check: string;
+  title: string;
+  category: string;
+  scoreDirection: 'higher' | 'lower';
+  severity: 'error' | 'warn';
+  outcome: Outcome;
+  /** One line: why it passed or failed, with the numbers. */
+  message: string;
+  /** Where the check is declared in the spec. */
+  location: { line: number; col: number } | null;
+  explanation: string | null;
+  method: string | null;
+  data: string;
+  where: Record<string, string> | null;
+  expectations: ExpectationResult[];
+  /** Aggregates and dataset-level values, e.g. mean, median, accuracy, chance. */
+  stats: Record<string, number | null>;
+  /** Nested breakdowns such as per-class or per-group values. */
+  breakdown: Record<string, Record<string, number | null>>;
+  samples: SampleResult[];
+  /** Ids of the worst samples (score direction applied), at most k. */
+  worst: string[];
+  /** Errors that made the check unusable, with the reason. */
+  errors: string[];
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'xaudit'; version: string };
+  spec: { name: string; path: string; sha256: string };
+  seed: number;
+  model: {
+    path: string;
+    format: string;
+    sha256: string;
+    classes: string[];
+    engine: string;
+    threads: number;
+  };
+  datasets: Record<string, { manifest: string; sha256: string; samples: number }>;
+  summary: {
+    outcome: Outcome;
+    exitCode: 0 | 1 | 2;
+    counts: Record<Outcome, number>;
+  };
+  checks: CheckReport[];
+  /** Not deterministic; the only such block. */
+  timings: { totalMs: number; checks: Record<string, number> };
+}
+
+/** An 8-bit image (HWC) for the HTML overlays. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+export interface Heatmap {
+  sampleId: string;
+  label: string;
+  /** Sample score shown in the caption. */
+  score: number | null;
+  image: RgbImage;
+  /** [height * width] attribution map at the image's resolution. */
+  map: Float32Array;
+  /** Boxes in image pixel coordinates, [x0, y0, x1, y1] (x1, y1 exclusive). */
+  boxes: [number, number, number, number][];
+}
+
+/** In-memory extras for reporters that draw pictures; never serialised to report.json. */
+export interface ReportArtifacts {
+  /** Per check id: heatmaps of its worst samples. */
+  heatmaps: Map<string, Heatmap[]>;
+}
