@@ -12,10 +12,25 @@ export function sampleView(data: Float32Array, i: number, size: number): Float32
   return data.subarray(i * size, (i + 1) * size);
 }
 
-/** One-hot rows [n, k] selecting `targets`. */
+/**
+ * Output-gradient rows [n, k] selecting `targets`. A single-unit (sigmoid)
+ * model explains class 1 by its logit and class 0 by the negated logit.
+ */
 export function oneHot(targets: Int32Array, k: number): Float32Array {
   const out = new Float32Array(targets.length * k);
-  for (let i = 0; i < targets.length; i++) out[i * k + targets[i]] = 1;
+  for (let i = 0; i < targets.length; i++) {
+    if (k === 1) out[i] = targets[i] === 1 ? 1 : -1;
+    else out[i * k + targets[i]] = 1;
+  }
+  return out;
+}
+
+/** The target's logit per sample (negated for class 0 of a single-unit model, like oneHot). */
+export function targetLogits(logits: Float32Array, targets: Int32Array): Float64Array {
+  const n = targets.length;
+  const k = logits.length / n;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = k === 1 ? (targets[i] === 1 ? logits[i] : -logits[i]) : logits[i * k + targets[i]];
   return out;
 }
 
