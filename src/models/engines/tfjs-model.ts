@@ -1,0 +1,170 @@
+/** The tfjs engine: forward through tf ops, reverse pass through our own rule tables. */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { XauditError } from '../../core/errors.js';
+import { didYouMean } from '../../core/suggest.js';
+import { consumers, type IrGraph, type IrNode, sizeOf } from '../ir/graph.js';
+import type {
+  EngineKind,
+  ForwardResult,
+  GradientRequest,
+  GradientResult,
+  Model,
+  ModelInfo,
+} from '../model.js';
+import { activate, chooseBackend, type TfBackend } from './tfjs-backend.js';
+import { backward, RULE_TABLES } from './tfjs-backward.js';
+import { forwardNode } from './tfjs-forward.js';
+import { createParams, disposeParams, type NodeParams } from './tfjs-params.js';
+
+export class TfjsModel implements Model {
+  private readonly consumers: Map<string, string[]>;
+  private disposed = false;
+
+  private constructor(
+    readonly info: ModelInfo,
+    readonly engine: string,
+    private readonly graph: IrGraph,
+    private readonly backend: TfBackend,
+    private readonly params: Map<string, NodeParams>,
+    /** Set when the requested backend could not start and cpu is used instead. */
+    readonly fallback?: string,
+  ) {
+    this.consumers = consumers(graph);
+  }
+
+  static async create(graph: IrGraph, info: ModelInfo, kind: EngineKind): Promise<TfjsModel> {
+    const choice = await chooseBackend(kind);
+    const params = createParams(graph);
+    return new TfjsModel(info, choice.engine, graph, choice.backend, params, choice.fallback);
+  }
+
+  async forward(x: Float32Array, n: number, capture: readonly string[] = []): Promise<ForwardResult> {
+    await this.ready();
+    this.checkInput(x, n);
+    const wanted = new Set(capture.map((c) => this.resolve(c).name));
+    const captured = new Map<string, Float32Array>();
+    const logits = tf.tidy(() => {
+      // Free each activation once its last consumer has run: bounded memory on big batches.
+      const remaining = new Map([...this.consumers].map(([k, v]) => [k, v.length]));
+      const acts = new Map<string, tf.Tensor>();
+      for (const node of this.graph.nodes) {
+        const y = this.run(node, x, n, acts);
+        acts.set(node.name, y);
+        if (wanted.has(node.name)) captured.set(node.name, copy(y));
+        for (const i of node.inputs) {
+          const left = remaining.get(i)! - 1;
+          remaining.set(i, left);
+          if (left === 0 && i !== this.graph.output) acts.get(i)!.dispose();
+        }
+      }
+      return copy(acts.get(this.graph.output)!);
+    });
+    // Report captures under the names the caller used.
+    const named = new Map<string, Float32Array>();
+    for (const c of capture) named.set(c, captured.get(this.resolve(c).name)!);
+    return { logits, captured: named };
+  }
+
+  async gradient(req: GradientRequest): Promise<GradientResult> {
+    await this.ready();
+    const { x, n } = req;
+    this.checkInput(x, n);
+    if (req.outputGrad.length !== n * this.info.outputs) {
+      throw new XauditError(
+        'INTERNAL',
+        `outputGrad has ${req.outputGrad.length} values, expected ${n} x ${this.info.outputs}`,
+      );
+    }
+    const layer = req.layer === undefined ? undefined : this.resolve(req.layer);
+    const wantInput = req.inputGrad !== false;
+    if (!wantInput && layer === undefined) {
+      throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
+    }
+    const table = RULE_TABLES[req.rules ?? 'gradient'];
+    const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
+    tf.tidy(() => {
+      const acts = new Map<string, tf.Tensor>();
+      for (const node of this.graph.nodes) acts.set(node.name, this.run(node, x, n, acts));
+      out.logits = copy(acts.get(this.graph.output)!);
+      const grads = new Map<string, tf.Tensor>([
+        [this.graph.output, tf.tensor2d(req.outputGrad, [n, this.info.outputs])],
+      ]);
+      // Reverse topological order: a node's gradient is complete once all its consumers have run.
+      for (let i = this.graph.nodes.length - 1; i >= 0; i--) {
+        const node = this.graph.nodes[i];
+        if (layer !== undefined && node.name === layer.name) {
+          const g = grads.get(node.name) ?? tf.zerosLike(acts.get(node.name)!);
+          out.layerActivation = copy(acts.get(node.name)!);
+          out.layerGrad = copy(g);
+          out.layerShape = [...node.shape];
+          if (!wantInput) break;
+        }
+        const dy = grads.get(node.name);
+        if (dy === undefined || node.op === 'input') continue;
+        const xs = node.inputs.map((name) => acts.get(name)!);
+        const dxs = backward(table, {
+          node,
+          xs,
+          y: acts.get(node.name)!,
+          dy,
+          params: this.params.get(node.name),
+        });
+        node.inputs.forEach((name, k) => {
+          const prev = grads.get(name);
+          grads.set(name, prev === undefined ? dxs[k] : tf.add(prev, dxs[k]));
+        });
+      }
+      if (wantInput) {
+        const g = grads.get(this.graph.input);
+        out.inputGrad = g === undefined ? new Float32Array(x.length) : copy(g);
+      }
+    });
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeParams(this.params);
+  }
+
+  private async ready(): Promise<void> {
+    if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
+    await activate(this.backend);
+  }
+
+  private run(node: IrNode, x: Float32Array, n: number, acts: Map<string, tf.Tensor>): tf.Tensor {
+    if (node.op === 'input') return tf.tensor(x, [n, ...node.shape]);
+    return forwardNode(
+      node,
+      node.inputs.map((i) => acts.get(i)!),
+      this.params.get(node.name),
+    );
+  }
+
+  private checkInput(x: Float32Array, n: number): void {
+    const per = sizeOf(this.graph.nodes[0].shape);
+    if (!Number.isInteger(n) || n < 1 || x.length !== n * per) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `the model expects inputs of ${this.info.inputShape.join('x')} (${per} values each); got ${x.length} values for ${n} samples`,
+      );
+    }
+  }
+
+  /** A layer name (or an internal IR node name) to its node. */
+  private resolve(name: string): IrNode {
+    const node = this.graph.nodes.find((nd) => nd.name === name);
+    if (node !== undefined) return node;
+    const names = this.info.layers.map((l) => l.name);
+    throw new XauditError('SPEC_REFERENCE', `the model has no layer '${name}'`, {
+      hint: didYouMean(name, names),
+    });
+  }
+}
+
+/** An independent copy: cpu's dataSync shares the tensor's buffer. */
+function copy(t: tf.Tensor): Float32Array {
+  return (t.dataSync() as Float32Array).slice();
+}

@@ -1,0 +1,72 @@
+/** Entry point for loading a model file into an engine. */
+
+import { stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { XauditError } from '../core/errors.js';
+import { TfjsModel } from './engines/tfjs-model.js';
+import { importTfjsLayers } from './importers/tfjs-layers.js';
+import type { EngineKind, Model } from './model.js';
+
+export const SUPPORTED_FORMATS = ['tfjs layers model (model.json + weight shards)'] as const;
+
+const NOT_YET: Record<string, string> = {
+  '.onnx': 'ONNX',
+  '.keras': 'Keras v3 (.keras)',
+  '.h5': 'Keras HDF5 (.h5)',
+  '.hdf5': 'Keras HDF5 (.hdf5)',
+  '.pb': 'TensorFlow SavedModel / frozen graph',
+  '.tflite': 'TensorFlow Lite',
+  '.pt': 'PyTorch',
+  '.pth': 'PyTorch',
+};
+
+export interface LoadOptions {
+  /** Default 'auto' (tfjs-wasm until other engines exist). */
+  engine?: EngineKind;
+}
+
+/** Loads a model file; a directory is taken to hold a model.json. */
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Model> {
+  const file = await resolveModelFile(path);
+  const ext = extname(file).toLowerCase();
+  const format = NOT_YET[ext];
+  if (format !== undefined) {
+    throw new XauditError(
+      'MODEL_FORMAT',
+      `${file}: the ${format} format is not supported yet; supported: ${SUPPORTED_FORMATS.join(', ')}`,
+      { location: { file } },
+    );
+  }
+  if (ext !== '.json') {
+    throw new XauditError(
+      'MODEL_FORMAT',
+      `${file}: unrecognised model file '${basename(file)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`,
+      { location: { file } },
+    );
+  }
+  const { graph, info } = await importTfjsLayers(file);
+  return TfjsModel.create(graph, info, opts.engine ?? 'auto');
+}
+
+async function resolveModelFile(path: string): Promise<string> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (e) {
+    throw new XauditError('FILE_MISSING', `model path ${path} does not exist`, {
+      location: { file: path },
+      cause: e,
+    });
+  }
+  if (!isDir) return path;
+  const inner = join(path, 'model.json');
+  try {
+    await stat(inner);
+  } catch (e) {
+    throw new XauditError('FILE_MISSING', `model directory ${path} has no model.json`, {
+      location: { file: inner },
+      cause: e,
+    });
+  }
+  return inner;
+}
