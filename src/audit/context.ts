@@ -1,0 +1,124 @@
+import { sumChannels } from '../core/tensor.js';
+import type { CheckContext, ExplanationHandle, SampleMap } from '../checks/types.js';
+import { chunks, type Dataset } from '../data/dataset.js';
+import type { Sample } from '../data/manifest.js';
+import { methods } from '../methods/registry.js';
+import type { AnyMethod } from '../methods/types.js';
+import type { PreparedAudit } from './prepare.js';
+import type { CheckSpec } from './spec.js';
+
+/**
+ * Caches shared by every check of one run: logits per sample and the maps of
+ * each explanation per (sample, target), so checks over the same explanation
+ * compute it once.
+ */
+export class RunCaches {
+  readonly logits = new Map<string, Float32Array>();
+  readonly maps = new Map<string, SampleMap>();
+
+  mapKey(explanation: string, sample: Sample, target: number): string {
+    return `${explanation}\u0000${target}\u0000${sample.id}`;
+  }
+}
+
+export interface ContextOptions {
+  prepared: PreparedAudit;
+  caches: RunCaches;
+  check: CheckSpec;
+  dataset: Dataset;
+  samples: Sample[];
+  targets: Int32Array;
+  maxBatch: number;
+  signal?: AbortSignal;
+  onProgress(done: number): void;
+}
+
+export function createCheckContext(o: ContextOptions): CheckContext {
+  const { prepared, caches } = o;
+  const { model, spec, input } = prepared;
+  const explanation: ExplanationHandle | null =
+    o.check.explanation === null
+      ? null
+      : (() => {
+          const e = spec.explanations[o.check.explanation];
+          return { id: e.id, method: methods[e.method], options: e.options };
+        })();
+
+  const runMethod = async (
+    method: AnyMethod,
+    options: Record<string, unknown>,
+    unitId: string,
+    samples: readonly Sample[],
+    targets: Int32Array,
+  ): Promise<SampleMap[]> => {
+    const out: SampleMap[] = [];
+    let offset = 0;
+    for (const part of chunks(samples, o.maxBatch)) {
+      o.signal?.throwIfAborted();
+      const { x } = await o.dataset.stack(part);
+      const a = await method.attribute(
+        model,
+        { x, n: part.length, ids: part.map((s) => s.id) },
+        targets.slice(offset, offset + part.length),
+        options,
+        { seed: spec.seed, unitId, input, maxBatch: o.maxBatch, signal: o.signal },
+      );
+      const [, h, w, c] = a.shape;
+      const size = h * w * c;
+      for (let i = 0; i < part.length; i++) {
+        out.push({
+          map: sumChannels(a.values.slice(i * size, (i + 1) * size), c),
+          outputDelta: a.outputDelta === undefined ? null : a.outputDelta[i],
+        });
+      }
+      offset += part.length;
+    }
+    return out;
+  };
+
+  return {
+    checkId: o.check.id,
+    model,
+    classes: spec.model.classes,
+    dataset: o.dataset,
+    samples: o.samples,
+    targets: o.targets,
+    seed: spec.seed,
+    input,
+    maxBatch: o.maxBatch,
+    signal: o.signal,
+    explanation,
+    async maps(samples, targets) {
+      if (explanation === null) throw new Error(`check '${o.check.id}' has no explanation`);
+      const keys = samples.map((s, i) => caches.mapKey(explanation.id, s, targets[i]));
+      const missing = samples.map((_, i) => i).filter((i) => !caches.maps.has(keys[i]));
+      if (missing.length > 0) {
+        const computed = await runMethod(
+          explanation.method,
+          explanation.options,
+          explanation.id,
+          missing.map((i) => samples[i]),
+          Int32Array.from(missing, (i) => targets[i]),
+        );
+        missing.forEach((i, j) => caches.maps.set(keys[i], computed[j]));
+      }
+      return keys.map((k) => caches.maps.get(k) as SampleMap);
+    },
+    mapsOf: runMethod,
+    async logits(samples) {
+      const missing = samples.filter((s) => !caches.logits.has(s.id));
+      for (const part of chunks(missing, o.maxBatch)) {
+        o.signal?.throwIfAborted();
+        const { x } = await o.dataset.stack(part);
+        const { logits } = await model.forward(x, part.length);
+        const k = logits.length / part.length;
+        part.forEach((s, i) => caches.logits.set(s.id, logits.slice(i * k, (i + 1) * k)));
+      }
+      const k = model.info.outputs;
+      const out = new Float32Array(samples.length * k);
+      samples.forEach((s, i) => out.set(caches.logits.get(s.id) as Float32Array, i * k));
+      return out;
+    },
+    progress: o.onProgress,
+  };
+}

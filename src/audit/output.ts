@@ -1,0 +1,67 @@
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { XauditError } from '../core/errors.js';
+import { reporters } from '../reporters/registry.js';
+import type { ReporterContext } from '../reporters/types.js';
+import type { Report, ReportArtifacts } from './report.js';
+
+export interface OutputOptions {
+  /** Folder for report.json, report.html, junit.xml; null writes only to the console. */
+  outDir: string | null;
+  specPath: string;
+  stdout: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  quiet: boolean;
+}
+
+const FILE_REPORTERS = ['json', 'html', 'junit'] as const;
+
+/**
+ * Run the reporters. File reports are rendered into a staging folder beside
+ * --out and moved in only when all of them succeeded: never a partial set.
+ */
+export async function writeOutputs(
+  report: Report,
+  artifacts: ReportArtifacts,
+  o: OutputOptions,
+): Promise<void> {
+  const base: Omit<ReporterContext, 'outDir'> = {
+    specPath: o.specPath,
+    stdout: o.stdout,
+    env: o.env,
+    isTTY: o.isTTY,
+  };
+  if (o.outDir !== null) {
+    const out = resolve(o.outDir);
+    let staging: string;
+    try {
+      await mkdir(dirname(out), { recursive: true });
+      staging = await mkdtemp(join(dirname(out), '.xaudit-staging-'));
+    } catch (e) {
+      throw new XauditError('OUTPUT_UNWRITABLE', `Cannot write to the output folder '${o.outDir}'`, {
+        cause: e,
+      });
+    }
+    try {
+      for (const id of FILE_REPORTERS) {
+        const r = reporters[id];
+        await r.write(report, artifacts, { ...base, outDir: staging }, r.defaults);
+      }
+      await mkdir(out, { recursive: true });
+      for (const name of await readdir(staging)) await rename(join(staging, name), join(out, name));
+    } catch (e) {
+      if (e instanceof XauditError) throw e;
+      throw new XauditError('OUTPUT_UNWRITABLE', `Cannot write the reports to '${o.outDir}'`, {
+        cause: e,
+        hint: e instanceof Error ? e.message : undefined,
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+  const ctx: ReporterContext = { ...base, outDir: o.outDir ?? '.' };
+  if (!o.quiet) await reporters.console.write(report, artifacts, ctx, reporters.console.defaults);
+  if (o.env.GITHUB_ACTIONS === 'true')
+    await reporters.github.write(report, artifacts, ctx, reporters.github.defaults);
+}

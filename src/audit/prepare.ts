@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { XauditError } from '../core/errors.js';
+import { sha256 } from '../core/hash.js';
+import { didYouMean } from '../core/suggest.js';
+import { Dataset } from '../data/dataset.js';
+import type { InputTransform } from '../data/input.js';
+import { loadManifest } from '../data/manifest.js';
+import { loadModel } from '../models/load.js';
+import type { Model } from '../models/model.js';
+import type { AuditSpec } from './spec.js';
+
+export interface PreparedAudit {
+  spec: AuditSpec;
+  model: Model;
+  modelSha256: string;
+  input: InputTransform;
+  datasets: Map<string, Dataset>;
+  datasetSha256: Map<string, string>;
+}
+
+/**
+ * Everything that can make the inputs unusable is found here, before any
+ * check runs: model import, class and shape agreement, manifests, decoding.
+ */
+export async function prepareAudit(
+  spec: AuditSpec,
+  opts: { engine?: AuditSpec['model']['engine'] } = {},
+): Promise<PreparedAudit> {
+  const at = (...path: (string | number)[]) => spec.locate(path);
+  let model: Model;
+  try {
+    model = await loadModel(spec.model.path, { engine: opts.engine ?? spec.model.engine });
+  } catch (e) {
+    if (e instanceof XauditError && e.location === undefined) {
+      throw new XauditError(e.code, e.message, { location: at('model', 'path'), hint: e.hint, cause: e });
+    }
+    throw e;
+  }
+  try {
+    const info = model.info;
+    const classes = spec.model.classes;
+    const fits = info.outputs === classes.length || (info.outputs === 1 && classes.length === 2);
+    if (!fits) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `The model has ${info.outputs} output(s) but the spec lists ${classes.length} classes`,
+        {
+          location: at('model', 'classes'),
+          hint: 'List one class per output unit (two for a single sigmoid unit).',
+        },
+      );
+    }
+    const [mh, mw, mc] = info.inputShape;
+    let [h, w] = spec.model.input.size;
+    if (h === 0) [h, w] = [mh, mw];
+    if (h !== mh || w !== mw) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `The spec's input size [${spec.model.input.size.join(', ')}] does not fit the model, which takes [${mh}, ${mw}] (height, width)`,
+        { location: at('model', 'input', 'size') },
+      );
+    }
+    if (spec.model.input.channels !== mc) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `The spec's input has ${spec.model.input.channels} channel(s) but the model takes ${mc}`,
+        { location: at('model', 'input', 'channels') },
+      );
+    }
+    for (const e of Object.values(spec.explanations)) {
+      const layer = e.options.layer;
+      if (typeof layer === 'string' && layer !== 'auto') {
+        const names = info.layers.filter((l) => l.spatial).map((l) => l.name);
+        if (!names.includes(layer)) {
+          throw new XauditError('SPEC_REFERENCE', `The model has no spatial layer '${layer}'`, {
+            location: at('explanations', e.id, 'layer'),
+            hint: `${didYouMean(layer, names)} Candidates: ${names.join(', ')}.`,
+          });
+        }
+      }
+    }
+    const input: InputTransform = {
+      range: spec.model.input.range,
+      mean: spec.model.input.mean,
+      std: spec.model.input.std,
+      shape: [h, w, mc],
+    };
+    const datasets = new Map<string, Dataset>();
+    const datasetSha256 = new Map<string, string>();
+    for (const [name, d] of Object.entries(spec.data)) {
+      const manifest = await loadManifest(d.manifest, spec.model.classes);
+      const ds = new Dataset(name, manifest, input);
+      // Decode everything up front: an undecodable image makes the audit unusable (exit 2), never a partial report.
+      for (const s of ds.samples) {
+        try {
+          await ds.decode(s);
+        } catch (e) {
+          if (e instanceof XauditError && e.location === undefined) {
+            throw new XauditError(e.code, e.message, {
+              location: { file: d.manifest, line: s.line },
+              hint: e.hint,
+              cause: e,
+            });
+          }
+          throw e;
+        }
+      }
+      datasets.set(name, ds);
+      datasetSha256.set(name, sha256(await readFile(d.manifest)));
+    }
+    return { spec, model, modelSha256: await hashModel(spec.model.path), input, datasets, datasetSha256 };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** Hash of the model file and, for tfjs model.json, its weight shards. */
+async function hashModel(path: string): Promise<string> {
+  const main = await readFile(path);
+  const parts: Uint8Array[] = [main];
+  if (path.endsWith('.json')) {
+    try {
+      const json = JSON.parse(main.toString('utf8')) as { weightsManifest?: { paths: string[] }[] };
+      for (const group of json.weightsManifest ?? []) {
+        for (const p of group.paths) parts.push(await readFile(resolve(dirname(path), p)));
+      }
+    } catch {
+      // The importer already validated the file; hashing must not add new failure modes.
+    }
+  }
+  return sha256(Buffer.concat(parts));
+}

@@ -1,0 +1,263 @@
+import { relative } from 'node:path';
+import { getCheck } from '../checks/registry.js';
+import type { CheckScores } from '../checks/types.js';
+import { predictions, hasNaN } from '../checks/_core/stats.js';
+import { XauditError } from '../core/errors.js';
+import type { Sample } from '../data/manifest.js';
+import { VERSION } from '../version.js';
+import { createCheckContext, RunCaches } from './context.js';
+import type { PreparedAudit } from './prepare.js';
+import {
+  type CheckReport,
+  type Heatmap,
+  type Outcome,
+  REPORT_SCHEMA_VERSION,
+  type Report,
+  type ReportArtifacts,
+} from './report.js';
+import type { CheckSpec } from './spec.js';
+import { exitCodeOf, verdict, worstSamples } from './verdict.js';
+
+export type RunEvent =
+  | { type: 'check-start'; index: number; total: number; id: string; samples: number }
+  | { type: 'progress'; id: string; done: number; samples: number }
+  | { type: 'check-end'; id: string; outcome: Outcome; message: string };
+
+export interface RunOptions {
+  /** Run only these check ids. */
+  only?: string[];
+  signal?: AbortSignal;
+  onEvent?(e: RunEvent): void;
+  /** Paths in the report are written relative to this folder (default: cwd). */
+  cwd?: string;
+}
+
+export interface RunResult {
+  report: Report;
+  artifacts: ReportArtifacts;
+}
+
+/** Evaluate every check; the report is always whole (an unusable check is marked 'error' with its reason). */
+export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): Promise<RunResult> {
+  const { spec, model } = prepared;
+  const started = performance.now();
+  const caches = new RunCaches();
+  const selected =
+    opts.only === undefined ? spec.checks : spec.checks.filter((c) => opts.only?.includes(c.id));
+  const reports: CheckReport[] = [];
+  const heatmaps = new Map<string, Heatmap[]>();
+  const timings: Record<string, number> = {};
+  for (const [index, check] of selected.entries()) {
+    const t0 = performance.now();
+    const dataset = prepared.datasets.get(check.data);
+    if (dataset === undefined) throw new XauditError('INTERNAL', `dataset '${check.data}' was not prepared`);
+    const samples = dataset.samples.filter((s) => matches(check, s));
+    opts.onEvent?.({
+      type: 'check-start',
+      index,
+      total: selected.length,
+      id: check.id,
+      samples: samples.length,
+    });
+    const unit = getCheck(check.check);
+    const base: CheckReport = {
+      id: check.id,
+      check: check.check,
+      title: unit.title,
+      category: unit.category,
+      scoreDirection: unit.scoreDirection,
+      severity: check.severity,
+      outcome: 'error',
+      message: '',
+      location: { line: check.line, col: check.col },
+      explanation: check.explanation,
+      method: check.explanation === null ? null : spec.explanations[check.explanation].method,
+      data: check.data,
+      where:
+        check.where === null
+          ? null
+          : Object.fromEntries(Object.entries(check.where).map(([k, v]) => [k, v.join(',')])),
+      expectations: [],
+      stats: {},
+      breakdown: {},
+      samples: [],
+      worst: [],
+      errors: [],
+    };
+    let scores: CheckScores;
+    let ctx: ReturnType<typeof createCheckContext> | undefined;
+    try {
+      if (unit.needs.boxes && samples.length > 0 && !dataset.manifest.hasBoxes) {
+        throw new XauditError(
+          'SPEC_INVALID',
+          `check '${check.check}' needs a 'box' column in ${dataset.manifest.file}`,
+        );
+      }
+      const provisional = createCheckContext({
+        prepared,
+        caches,
+        check,
+        dataset,
+        samples,
+        targets: new Int32Array(samples.length),
+        maxBatch: spec.model.batch_size,
+        signal: opts.signal,
+        onProgress: () => {},
+      });
+      const logits = await provisional.logits(samples);
+      const targets = resolveTargets(check, samples, logits, spec.model.classes);
+      ctx = createCheckContext({
+        prepared,
+        caches,
+        check,
+        dataset,
+        samples,
+        targets,
+        maxBatch: spec.model.batch_size,
+        signal: opts.signal,
+        onProgress: (done) =>
+          opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
+      });
+      scores = await unit.evaluate(ctx, check.options);
+      // A NaN output makes that sample an error whatever the check computed from it.
+      const k = model.info.outputs;
+      samples.forEach((s, i) => {
+        if (hasNaN(logits.subarray(i * k, (i + 1) * k))) {
+          scores.samples[i] = { score: null, error: 'the model output is NaN' };
+        }
+      });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      if (
+        e instanceof XauditError &&
+        e.code !== 'SPEC_INVALID' &&
+        e.code !== 'SPEC_REFERENCE' &&
+        e.code !== 'INTERNAL'
+      )
+        throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      const report = { ...base, message: reason, errors: [reason] };
+      reports.push(report);
+      timings[check.id] = performance.now() - t0;
+      opts.onEvent?.({ type: 'check-end', id: check.id, outcome: 'error', message: reason });
+      continue;
+    }
+    const v = verdict(
+      check,
+      scores,
+      samples.map((s) => s.id),
+    );
+    const report: CheckReport = {
+      ...base,
+      outcome: v.outcome,
+      message: v.message,
+      expectations: v.expectations,
+      stats: v.stats,
+      breakdown: scores.breakdown ?? {},
+      samples: samples.map((s, i) => ({
+        id: s.id,
+        path: s.id,
+        label: s.label,
+        score: scores.samples[i].score,
+        ...(scores.samples[i].passed === undefined ? {} : { passed: scores.samples[i].passed }),
+        ...(scores.samples[i].error === undefined ? {} : { error: scores.samples[i].error }),
+        ...(scores.samples[i].details === undefined ? {} : { details: scores.samples[i].details }),
+      })),
+      errors: v.errors,
+    };
+    report.worst = worstSamples(report, spec.report.worst);
+    reports.push(report);
+    if (ctx?.explanation && spec.report.heatmaps > 0) {
+      heatmaps.set(check.id, await heatmapsFor(ctx, report, samples, spec.report.heatmaps));
+    }
+    timings[check.id] = performance.now() - t0;
+    opts.onEvent?.({ type: 'check-end', id: check.id, outcome: v.outcome, message: v.message });
+  }
+  const outcomes = reports.map((r) => r.outcome);
+  const counts: Record<Outcome, number> = { pass: 0, fail: 0, warn: 0, error: 0 };
+  for (const o of outcomes) counts[o]++;
+  const exitCode = exitCodeOf(outcomes);
+  const cwd = opts.cwd ?? process.cwd();
+  const rel = (p: string) => relative(cwd, p) || '.';
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'xaudit', version: VERSION },
+    spec: { name: spec.name, path: rel(spec.file), sha256: spec.sha256 },
+    seed: spec.seed,
+    model: {
+      path: rel(spec.model.path),
+      format: model.info.format,
+      sha256: prepared.modelSha256,
+      classes: spec.model.classes,
+      engine: model.engine,
+      threads: 1,
+    },
+    datasets: Object.fromEntries(
+      [...prepared.datasets.entries()].map(([name, ds]) => [
+        name,
+        {
+          manifest: rel(ds.manifest.file),
+          sha256: prepared.datasetSha256.get(name) ?? '',
+          samples: ds.samples.length,
+        },
+      ]),
+    ),
+    summary: {
+      outcome: exitCode === 2 ? 'error' : exitCode === 1 ? 'fail' : counts.warn > 0 ? 'warn' : 'pass',
+      exitCode,
+      counts,
+    },
+    checks: reports,
+    timings: { totalMs: performance.now() - started, checks: timings },
+  };
+  return { report, artifacts: { heatmaps } };
+}
+
+function matches(check: CheckSpec, s: Sample): boolean {
+  if (check.where === null) return true;
+  for (const [key, values] of Object.entries(check.where)) {
+    const v = key === 'label' ? s.label : key === 'group' ? s.group : null;
+    if (v === null || !values.includes(v)) return false;
+  }
+  return true;
+}
+
+function resolveTargets(
+  check: CheckSpec,
+  samples: Sample[],
+  logits: Float32Array,
+  classes: readonly string[],
+): Int32Array {
+  if (check.target === 'label') return Int32Array.from(samples, (s) => s.labelIndex);
+  if (check.target === 'predicted') return predictions(logits, samples.length);
+  const index = classes.indexOf(check.target.class);
+  return new Int32Array(samples.length).fill(index);
+}
+
+async function heatmapsFor(
+  ctx: ReturnType<typeof createCheckContext>,
+  report: CheckReport,
+  samples: Sample[],
+  k: number,
+): Promise<Heatmap[]> {
+  const byId = new Map(samples.map((s, i) => [s.id, i]));
+  const chosen = report.worst.slice(0, k).map((id) => byId.get(id) as number);
+  const maps = await ctx.maps(
+    chosen.map((i) => samples[i]),
+    Int32Array.from(chosen, (i) => ctx.targets[i]),
+  );
+  const [h, w, c] = ctx.input.shape;
+  const out: Heatmap[] = [];
+  for (const [j, i] of chosen.entries()) {
+    const decoded = await ctx.dataset.decode(samples[i]);
+    out.push({
+      sampleId: samples[i].id,
+      label: samples[i].label,
+      score: report.samples[i].score,
+      image: { width: w, height: h, channels: c === 1 ? 1 : 3, data: decoded.pixels },
+      map: maps[j].map,
+      boxes: decoded.boxes.map((b) => [b[0], b[1], b[2], b[3]]),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+import type { Check } from './types.js';
+import { predictions } from './_core/stats.js';
+import { chunks } from '../data/dataset.js';
+
+export type AccuracyOptions = Record<string, never>;
+
+export const accuracy: Check<AccuracyOptions> = {
+  id: 'accuracy',
+  title: 'Accuracy',
+  summary: 'Top-1 accuracy overall, per class and per group, on the selected samples.',
+  references: [],
+  category: 'performance',
+  scoreDirection: 'higher',
+  explanation: 'none',
+  needs: {},
+  statistics: ['accuracy', 'worst_class_accuracy', 'worst_group_accuracy'],
+  score: '1 when the predicted class equals the label, else 0.',
+  schema: { type: 'object', properties: {}, additionalProperties: false },
+  defaults: {},
+  optionDocs: {},
+  async evaluate(ctx) {
+    const n = ctx.samples.length;
+    const pred = new Int32Array(n);
+    let done = 0;
+    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
+      pred.set(predictions(await ctx.logits(part), part.length), done);
+      done += part.length;
+      ctx.progress(done);
+    }
+    const perClass = new Map<string, [number, number]>();
+    const perGroup = new Map<string, [number, number]>();
+    const tally = (m: Map<string, [number, number]>, key: string, ok: boolean) => {
+      const t = m.get(key) ?? [0, 0];
+      t[0] += ok ? 1 : 0;
+      t[1] += 1;
+      m.set(key, t);
+    };
+    let correct = 0;
+    const samples = ctx.samples.map((s, i) => {
+      const ok = pred[i] === s.labelIndex;
+      correct += ok ? 1 : 0;
+      tally(perClass, s.label, ok);
+      if (s.group !== null) tally(perGroup, s.group, ok);
+      return {
+        score: ok ? 1 : 0,
+        passed: ok,
+        details: { predicted: ctx.classes[pred[i]] ?? String(pred[i]) },
+      };
+    });
+    const rates = (m: Map<string, [number, number]>) =>
+      Object.fromEntries(
+        [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, [c, t]]) => [k, c / t]),
+      );
+    const classAcc = rates(perClass);
+    const groupAcc = rates(perGroup);
+    const minOf = (r: Record<string, number>) => {
+      const v = Object.values(r);
+      return v.length > 0 ? Math.min(...v) : null;
+    };
+    return {
+      samples,
+      stats: {
+        accuracy: n > 0 ? correct / n : null,
+        worst_class_accuracy: minOf(classAcc),
+        worst_group_accuracy: minOf(groupAcc),
+      },
+      breakdown: { class_accuracy: classAcc, ...(perGroup.size > 0 ? { group_accuracy: groupAcc } : {}) },
+    };
+  },
+};

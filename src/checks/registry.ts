@@ -1,0 +1,26 @@
+import { XauditError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+import { accuracy } from './accuracy.js';
+import { adversarialAccuracy } from './adversarial-accuracy.js';
+import { attributionMassInBox } from './attribution-mass-in-box.js';
+import { backgroundSwap } from './background-swap.js';
+import { completeness } from './completeness.js';
+import { occlusionAgreement } from './occlusion-agreement.js';
+import type { AnyCheck } from './types.js';
+
+/** Every check, by id. A new check is one file plus one line here. */
+export const checks: Record<string, AnyCheck> = Object.fromEntries(
+  [accuracy, attributionMassInBox, completeness, occlusionAgreement, adversarialAccuracy, backgroundSwap].map(
+    (c) => [c.id, c],
+  ),
+);
+
+export function getCheck(id: string): AnyCheck {
+  const c = checks[id];
+  if (c === undefined) {
+    throw new XauditError('SPEC_REFERENCE', `Unknown check '${id}'`, {
+      hint: didYouMean(id, Object.keys(checks)),
+    });
+  }
+  return c;
+}

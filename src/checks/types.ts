@@ -1,0 +1,93 @@
+import type { UnitMeta } from '../core/unit.js';
+import type { Dataset } from '../data/dataset.js';
+import type { InputTransform } from '../data/input.js';
+import type { Sample } from '../data/manifest.js';
+import type { AnyMethod } from '../methods/types.js';
+import type { Model } from '../models/model.js';
+
+export type CheckCategory =
+  | 'localization'
+  | 'axiomatic'
+  | 'faithfulness'
+  | 'sanity'
+  | 'robustness'
+  | 'bias'
+  | 'performance';
+
+/** One sample's attribution reduced to a map: channels summed, [h * w]. */
+export interface SampleMap {
+  map: Float32Array;
+  /** F(x) - F(baseline) for the target, for methods with completeness. */
+  outputDelta: number | null;
+}
+
+export interface ExplanationHandle {
+  id: string;
+  method: AnyMethod;
+  options: Record<string, unknown>;
+}
+
+export interface CheckContext {
+  checkId: string;
+  model: Model;
+  classes: readonly string[];
+  /** The whole dataset (e.g. the donor pool of background-swap). */
+  dataset: Dataset;
+  /** The samples the check scores (after `where`). */
+  samples: readonly Sample[];
+  /** Resolved target class per selected sample. */
+  targets: Int32Array;
+  seed: number;
+  input: InputTransform;
+  maxBatch: number;
+  signal?: AbortSignal;
+  explanation: ExplanationHandle | null;
+  /** Maps of the check's explanation for some of its samples (cached across checks). */
+  maps(samples: readonly Sample[], targets: Int32Array): Promise<SampleMap[]>;
+  /** Maps of any method with the given options (not cached); `unitId` keys its RNG stream. */
+  mapsOf(
+    method: AnyMethod,
+    options: Record<string, unknown>,
+    unitId: string,
+    samples: readonly Sample[],
+    targets: Int32Array,
+  ): Promise<SampleMap[]>;
+  /** Pre-activation logits of the model on the samples' clean inputs, [n, outputs] (cached). */
+  logits(samples: readonly Sample[]): Promise<Float32Array>;
+  /** Report progress: `done` samples of this check finished. */
+  progress(done: number): void;
+}
+
+export interface SampleScore {
+  score: number | null;
+  error?: string;
+  /** Whether the sample met the check's own per-sample criterion (e.g. correct, not flipped). */
+  passed?: boolean;
+  details?: Record<string, number | string | boolean | null>;
+}
+
+export interface CheckScores {
+  /** Aligned with ctx.samples. */
+  samples: SampleScore[];
+  /** Dataset-level values (accuracy, flip_rate, chance ...). */
+  stats: Record<string, number | null>;
+  breakdown?: Record<string, Record<string, number | null>>;
+}
+
+export interface Check<O> extends UnitMeta<O> {
+  category: CheckCategory;
+  /** Whether a higher per-sample score is better. */
+  scoreDirection: 'higher' | 'lower';
+  /** 'required': the check scores an explanation; 'completeness': one whose method satisfies completeness. */
+  explanation: 'none' | 'required' | 'completeness';
+  /** Manifest columns the check needs. */
+  needs: { boxes?: boolean; groups?: boolean };
+  /** Dataset-level statistics it reports, usable in `expect` beside mean/median/quantile/... */
+  statistics: string[];
+  /** What the per-sample score means, for the docs. */
+  score: string;
+  evaluate(ctx: CheckContext, opts: O): Promise<CheckScores>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: registry entries have heterogeneous option types
+export type AnyCheck = Check<any>;

@@ -1,0 +1,155 @@
+import { Command, CommanderError, Option } from 'commander';
+import { writeOutputs } from '../audit/output.js';
+import { prepareAudit } from '../audit/prepare.js';
+import { runAudit } from '../audit/run.js';
+import { loadSpec } from '../audit/load.js';
+import { fullSpecSchema } from '../audit/schema.js';
+import { isXauditError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { LIST_KINDS, listUnits } from './list.js';
+import { progressPrinter } from './progress.js';
+
+interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** The CLI entry: parses arguments, calls the library, maps failures to exit codes (0 pass, 1 fail, 2 unusable). */
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  let code = 0;
+  const program = new Command('xaudit')
+    .description(
+      'Audit an image classifier against a YAML spec: attributions, localization, robustness, bias.',
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('run')
+    .description(
+      'run an audit; exit 0 when every check passes, 1 when one fails, 2 when the input is unusable',
+    )
+    .argument('<spec>', 'audit spec (YAML)')
+    .option('-o, --out <dir>', 'write report.json, report.html and junit.xml here')
+    .option('--only <ids>', 'run only these check ids (comma-separated)')
+    .addOption(new Option('--engine <engine>', 'override model.engine').choices(['auto', 'wasm', 'cpu']))
+    .option('-q, --quiet', 'no console summary or progress')
+    .option('--verbose', 'stack traces on errors')
+    .action(
+      async (
+        specPath: string,
+        o: {
+          out?: string;
+          only?: string;
+          engine?: 'auto' | 'wasm' | 'cpu';
+          quiet?: boolean;
+          verbose?: boolean;
+        },
+      ) => {
+        verbose = o.verbose === true;
+        const spec = await loadSpec(specPath);
+        const only = o.only
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        if (only !== undefined) {
+          const ids = spec.checks.map((c) => c.id);
+          const unknown = only.filter((id) => !ids.includes(id));
+          if (unknown.length > 0) {
+            const { XauditError } = await import('../core/errors.js');
+            const { didYouMean } = await import('../core/suggest.js');
+            throw new XauditError('SPEC_REFERENCE', `--only names unknown check '${unknown[0]}'`, {
+              hint: didYouMean(unknown[0], ids),
+            });
+          }
+        }
+        const prepared = await prepareAudit(spec, { engine: o.engine });
+        const controller = new AbortController();
+        const onSigint = () => controller.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const tty = io.stderr.isTTY === true;
+          const { report, artifacts } = await runAudit(prepared, {
+            only,
+            signal: controller.signal,
+            onEvent: o.quiet ? undefined : progressPrinter(io.stderr, tty),
+          });
+          await writeOutputs(report, artifacts, {
+            outDir: o.out ?? null,
+            specPath,
+            stdout: io.stdout,
+            env: io.env,
+            isTTY: io.stdout.isTTY === true,
+            quiet: o.quiet === true,
+          });
+          code = report.summary.exitCode;
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+          prepared.model.dispose();
+        }
+        if (controller.signal.aborted) {
+          io.stderr.write('interrupted: no report written\n');
+          code = 130;
+        }
+      },
+    );
+
+  program
+    .command('validate')
+    .description('check a spec (syntax, options, references, files) without running it')
+    .argument('<spec>', 'audit spec (YAML)')
+    .action(async (specPath: string) => {
+      const spec = await loadSpec(specPath);
+      io.stdout.write(
+        `${specPath}: valid (${spec.checks.length} checks, ${Object.keys(spec.explanations).length} explanations, ${Object.keys(spec.data).length} datasets)\n`,
+      );
+    });
+
+  program
+    .command('list')
+    .description('list methods, checks and reporters with their options and defaults')
+    .addArgument(
+      new Command()
+        .createArgument('[kind]', 'what to list')
+        .choices([...LIST_KINDS, 'all'])
+        .default('all'),
+    )
+    .action((kind: (typeof LIST_KINDS)[number] | 'all') => {
+      io.stdout.write(listUnits(kind));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of audit specs (for editor completion)')
+    .action(() => {
+      io.stdout.write(`${JSON.stringify(fullSpecSchema(), null, 2)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isXauditError(e)) {
+      io.stderr.write(`xaudit: error[${e.code}]: ${e.format()}\n`);
+      if (verbose && e.stack) io.stderr.write(`${e.stack}\n`);
+      return 2;
+    }
+    if ((e as { name?: string }).name === 'AbortError') {
+      io.stderr.write('interrupted: no report written\n');
+      return 130;
+    }
+    io.stderr.write(`xaudit: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    else io.stderr.write('Run again with --verbose for the stack trace.\n');
+    return 2;
+  }
+}
