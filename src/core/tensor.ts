@@ -30,7 +30,8 @@ export function targetLogits(logits: Float32Array, targets: Int32Array): Float64
   const n = targets.length;
   const k = logits.length / n;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = k === 1 ? (targets[i] === 1 ? logits[i] : -logits[i]) : logits[i * k + targets[i]];
+  for (let i = 0; i < n; i++)
+    out[i] = k === 1 ? (targets[i] === 1 ? logits[i] : -logits[i]) : logits[i * k + targets[i]];
   return out;
 }
 
