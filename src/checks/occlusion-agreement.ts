@@ -1,3 +1,4 @@
+import type { JsonSchema } from '../core/unit.js';
 import { chunks } from '../data/dataset.js';
 import { getMethod } from '../methods/registry.js';
 import type { Check, SampleScore } from './types.js';
@@ -9,6 +10,9 @@ export interface OcclusionAgreementOptions {
 }
 
 const occlusionMethod = () => getMethod('occlusion');
+
+// Built on first use (the method registry is complete by then) and kept, so ajv compiles it once.
+let schema: JsonSchema | undefined;
 
 export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   id: 'occlusion-agreement',
@@ -23,11 +27,8 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   statistics: [],
   score: 'Spearman correlation in [-1, 1] between the two channel-summed maps, over pixels.',
   get schema() {
-    return {
-      type: 'object',
-      properties: { occlusion: occlusionMethod().schema },
-      additionalProperties: false,
-    };
+    schema ??= { type: 'object', properties: { occlusion: occlusionMethod().schema }, additionalProperties: false };
+    return schema;
   },
   get defaults() {
     return { occlusion: { ...occlusionMethod().defaults } };
