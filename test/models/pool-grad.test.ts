@@ -60,7 +60,9 @@ describe('maxPoolGrad', () => {
           ),
           yShape,
         );
-        const g = tf.grad((t: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(t, 3, 2, padding), dy)))(xt);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 3, 2, padding), dy)))(
+          xt,
+        );
         return { g: g.dataSync().slice() as Float32Array, dy: dy.dataSync().slice() as Float32Array };
       });
       expectClose(maxPoolGrad(x, ref.dy, dims, a), ref.g, 2, 'max-pool gradient', 1e-6);
@@ -94,8 +96,8 @@ describe('avgPoolGrad', () => {
     const g = tf.tidy(
       () =>
         tf
-          .grad((t: tf.Tensor4D) =>
-            tf.sum(tf.mul(tf.avgPool(t, 2, 2, 'valid'), tf.tensor4d(dy, [1, 3, 3, 2]))),
+          .grad((t: tf.Tensor) =>
+            tf.sum(tf.mul(tf.avgPool(t as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d(dy, [1, 3, 3, 2]))),
           )(tf.tensor4d(x, [1, 7, 7, 2]))
           .dataSync()
           .slice() as Float32Array,
