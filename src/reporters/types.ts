@@ -1,5 +1,5 @@
-import type { UnitMeta } from '../core/unit.js';
 import type { Report, ReportArtifacts } from '../audit/report.js';
+import type { UnitMeta } from '../core/unit.js';
 
 export interface ReporterContext {
   /** Output directory (created by the runner); file reporters write here, atomically. */

@@ -1,0 +1,49 @@
+import type { CheckReport, ExpectationResult, Outcome, Report } from '../../audit/report.js';
+
+/** Numbers for people: integers as is, small magnitudes in exponent form, else 4 significant digits. */
+export function fmtNum(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e6) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** "mean 0.31 >= 0.5" */
+export function fmtExpectation(e: ExpectationResult): string {
+  return `${e.statistic} ${fmtNum(e.value)} ${e.op} ${fmtNum(e.threshold)}`;
+}
+
+/** The expectation a one-line summary shows: the first failing one, else the first. */
+export function headline(c: CheckReport): ExpectationResult | null {
+  return c.expectations.find((e) => !e.passed) ?? c.expectations[0] ?? null;
+}
+
+export const OUTCOME_WORD: Record<Outcome, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  warn: 'WARN',
+  error: 'ERROR',
+};
+
+/** "4 checks: 1 passed, 1 failed, 1 warned, 1 errored" */
+export function fmtCounts(report: Report): string {
+  const c = report.summary.counts;
+  const n = report.checks.length;
+  return `${n} check${n === 1 ? '' : 's'}: ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.error} errored`;
+}
+
+/** Worst samples of a check, in the order the runner ranked them. */
+export function worstSamples(c: CheckReport, k: number): CheckReport['samples'] {
+  const byId = new Map(c.samples.map((s) => [s.id, s]));
+  return c.worst
+    .slice(0, k)
+    .map((id) => byId.get(id))
+    .filter((s) => s !== undefined);
+}
+
+/** "spec.yaml:14:5", or just the path when the location is unknown. */
+export function fmtLocation(specPath: string, c: CheckReport): string {
+  return c.location === null ? specPath : `${specPath}:${c.location.line}:${c.location.col}`;
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
+import type { CheckReport, Report } from '../audit/report.js';
+import { fmtCounts, fmtNum, headline, OUTCOME_WORD } from './_render/format.js';
+import type { Reporter } from './types.js';
+
+export interface GithubOptions {
+  annotations: number;
+  summary: boolean;
+}
+
+/** GitHub rejects a step summary over 1 MiB; keep a margin for what other steps appended. */
+const SUMMARY_CAP_BYTES = 1024 * 1024 - 16 * 1024;
+
+const ICON = { pass: '✅', fail: '❌', warn: '⚠️', error: '💥' } as const;
+
+/** A markdown table cell: pipes and newlines would break the row. */
+const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function row(c: CheckReport): string {
+  const h = headline(c);
+  const value = h === null ? '' : `${h.statistic} ${fmtNum(h.value)}`;
+  const thr = h === null ? '' : `${h.op} ${fmtNum(h.threshold)}`;
+  return `| \`${cell(c.id)}\` | ${ICON[c.outcome]} ${OUTCOME_WORD[c.outcome]} | ${cell(value)} | ${cell(thr)} | ${cell(c.message)} |`;
+}
+
+/** The job summary as markdown, rows dropped from the end (with a note) if it would pass the cap. */
+export function summaryMarkdown(report: Report, capBytes = SUMMARY_CAP_BYTES): string {
+  const s = report.summary;
+  const head = [
+    `## ${ICON[s.outcome]} xaudit: ${cell(report.spec.name)} — ${OUTCOME_WORD[s.outcome]}`,
+    '',
+    `${fmtCounts(report)}. Model \`${cell(report.model.path)}\` (${cell(report.model.format)}, ${cell(report.model.engine)}), seed ${report.seed}.`,
+    '',
+    '| Check | Outcome | Value | Threshold | Message |',
+    '| --- | --- | --- | --- | --- |',
+  ].join('\n');
+  const rows = report.checks.map(row);
+  const bytes = (t: string) => Buffer.byteLength(t, 'utf8');
+  let used = bytes(head) + 200;
+  let kept = 0;
+  for (const r of rows) {
+    if (used + bytes(r) + 1 > capBytes) break;
+    used += bytes(r) + 1;
+    kept++;
+  }
+  const omitted = rows.length - kept;
+  const note =
+    omitted > 0
+      ? `\n\n_${omitted} more check(s) omitted to stay under GitHub's 1 MiB summary limit; see report.json._`
+      : '';
+  return `${head}\n${rows.slice(0, kept).join('\n')}${note}\n`;
+}
+
+export const githubReporter: Reporter<GithubOptions> = {
+  id: 'github',
+  title: 'GitHub Actions',
+  summary:
+    'On GitHub Actions: a job summary table, annotations on the spec lines of failing checks, and step outputs status, failed-checks and report-path.',
+  references: ['https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands'],
+  schema: {
+    type: 'object',
+    properties: {
+      // GitHub shows at most 10 error annotations per step; more are dropped silently.
+      annotations: { type: 'integer', minimum: 0, maximum: 10 },
+      summary: { type: 'boolean' },
+    },
+    additionalProperties: false,
+  },
+  defaults: { annotations: 10, summary: true },
+  optionDocs: {
+    annotations:
+      'Most error (and, separately, warning) annotations to emit; GitHub shows at most 10 per step.',
+    summary: 'Whether to append the table of checks to the job summary ($GITHUB_STEP_SUMMARY).',
+  },
+  async write(report, _artifacts, ctx, opts) {
+    if (ctx.env.GITHUB_ACTIONS !== 'true') return;
+    // @actions/core writes workflow commands to process.stdout and reads
+    // GITHUB_STEP_SUMMARY / GITHUB_OUTPUT from process.env, not from ctx.
+    const at = (c: CheckReport): core.AnnotationProperties => ({
+      title: `xaudit: ${c.id} ${c.outcome === 'error' ? 'errored' : c.outcome === 'warn' ? 'warned' : 'failed'}`,
+      file: ctx.specPath,
+      ...(c.location === null ? {} : { startLine: c.location.line, startColumn: c.location.col }),
+    });
+    const bad = report.checks.filter((c) => c.outcome === 'fail' || c.outcome === 'error');
+    for (const c of bad.slice(0, opts.annotations)) core.error(c.message, at(c));
+    const warned = report.checks.filter((c) => c.outcome === 'warn');
+    for (const c of warned.slice(0, opts.annotations)) core.warning(c.message, at(c));
+
+    if (opts.summary && (process.env.GITHUB_STEP_SUMMARY ?? '') !== '') {
+      await core.summary.addRaw(summaryMarkdown(report)).write();
+    }
+    const status = report.summary.outcome === 'warn' ? 'pass' : report.summary.outcome;
+    core.setOutput('status', status);
+    core.setOutput('failed-checks', bad.map((c) => c.id).join(','));
+    const reportPath = resolve(join(ctx.outDir, 'report.json'));
+    core.setOutput('report-path', existsSync(reportPath) ? reportPath : '');
+  },
+};
