@@ -42,15 +42,20 @@ describe('maxPoolGrad', () => {
     expect(dx.reduce((a, b) => a + b, 0)).toBe(10);
   });
 
-  for (const padding of ['valid', 'same'] as Padding[]) {
-    it(`matches tf.grad of maxPool on tie-heavy integer inputs (3x3/2, ${padding})`, async () => {
+  for (const [size, padding] of [
+    [3, 'valid'],
+    [3, 'same'],
+    [2, 'valid'],
+    [2, 'same'],
+  ] as [number, Padding][]) {
+    it(`matches tf.grad of maxPool on tie-heavy integer inputs (${size}x${size}/2, ${padding})`, async () => {
       await tf.setBackend('cpu');
       const dims = { n: 2, h: 9, w: 8, c: 3 };
       const x = seededUniform(5, 2 * 9 * 8 * 3, 0, 3).map(Math.floor); // values 0..2: many ties
-      const a: PoolAttrs = { pool: [3, 3], strides: [2, 2], padding };
+      const a: PoolAttrs = { pool: [size, size], strides: [2, 2], padding };
       const ref = tf.tidy(() => {
         const xt = tf.tensor4d(x, [2, 9, 8, 3]);
-        const yShape = tf.maxPool(xt, 3, 2, padding).shape;
+        const yShape = tf.maxPool(xt, size, 2, padding).shape;
         const dy = tf.tensor(
           seededUniform(
             6,
@@ -60,9 +65,9 @@ describe('maxPoolGrad', () => {
           ),
           yShape,
         );
-        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 3, 2, padding), dy)))(
-          xt,
-        );
+        const g = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, 2, padding), dy)),
+        )(xt);
         return { g: g.dataSync().slice() as Float32Array, dy: dy.dataSync().slice() as Float32Array };
       });
       expectClose(maxPoolGrad(x, ref.dy, dims, a), ref.g, 2, 'max-pool gradient', 1e-6);
