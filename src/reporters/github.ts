@@ -79,7 +79,8 @@ export const githubReporter: Reporter<GithubOptions> = {
     // @actions/core writes workflow commands to process.stdout and reads
     // GITHUB_STEP_SUMMARY / GITHUB_OUTPUT from process.env, not from ctx.
     const at = (c: CheckReport): core.AnnotationProperties => ({
-      title: `xaudit: ${c.id} ${c.outcome === 'error' ? 'errored' : c.outcome === 'warn' ? 'warned' : 'failed'}`,
+      // Property values escape ':' as %3A, so the title avoids it.
+      title: `xaudit ${c.id} ${c.outcome === 'error' ? 'errored' : c.outcome === 'warn' ? 'warned' : 'failed'}`,
       file: ctx.specPath,
       ...(c.location === null ? {} : { startLine: c.location.line, startColumn: c.location.col }),
     });
