@@ -1,0 +1,48 @@
+import type { Model } from '../../models/model.js';
+import type { RunContext } from '../types.js';
+
+/** Items per engine call: ctx.maxBatch, at least 1. */
+export function chunkSize(ctx: RunContext): number {
+  return Math.max(1, Math.floor(ctx.maxBatch));
+}
+
+/**
+ * Calls `fn(start, end)` over [0, total) in chunks of at most ctx.maxBatch,
+ * checking for cancellation before each chunk: this is where every method's
+ * memory bound and Ctrl-C responsiveness come from.
+ */
+export async function forChunks(
+  total: number,
+  ctx: RunContext,
+  fn: (start: number, end: number) => Promise<void>,
+): Promise<void> {
+  const size = chunkSize(ctx);
+  for (let start = 0; start < total; start += size) {
+    ctx.signal?.throwIfAborted();
+    await fn(start, Math.min(total, start + size));
+  }
+  ctx.signal?.throwIfAborted();
+}
+
+/**
+ * Logits [count, outputs] of inputs produced on demand: `fill(j, dst)` writes
+ * input j into dst. Only one chunk of inputs exists at a time.
+ */
+export async function forwardEach(
+  model: Model,
+  count: number,
+  inputSize: number,
+  fill: (j: number, dst: Float32Array) => void,
+  ctx: RunContext,
+): Promise<Float32Array> {
+  const k = model.info.outputs;
+  const logits = new Float32Array(count * k);
+  await forChunks(count, ctx, async (start, end) => {
+    const m = end - start;
+    const x = new Float32Array(m * inputSize);
+    for (let j = 0; j < m; j++) fill(start + j, x.subarray(j * inputSize, (j + 1) * inputSize));
+    const out = await model.forward(x, m);
+    logits.set(out.logits.subarray(0, m * k), start * k);
+  });
+  return logits;
+}

@@ -1,0 +1,22 @@
+import { XauditError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+import { gradCam } from './grad-cam.js';
+import { integratedGradients } from './integrated-gradients.js';
+import { occlusion } from './occlusion.js';
+import { saliency } from './saliency.js';
+import type { AnyMethod } from './types.js';
+
+/** Every attribution method, by id. A new method is one file plus one line here. */
+export const methods: Record<string, AnyMethod> = Object.fromEntries(
+  [saliency, integratedGradients, gradCam, occlusion].map((m) => [m.id, m]),
+);
+
+export function getMethod(id: string): AnyMethod {
+  const m = methods[id];
+  if (m === undefined) {
+    throw new XauditError('SPEC_REFERENCE', `Unknown method '${id}'`, {
+      hint: didYouMean(id, Object.keys(methods)),
+    });
+  }
+  return m;
+}
