@@ -76,14 +76,16 @@ export const consoleReporter: Reporter<ConsoleOptions> = {
         return cell;
       }),
     );
-    const failed = report.checks.filter((c) => c.outcome === 'fail');
-    const details = failed.flatMap((c) => worstLines(c, opts.worst, paint));
-    for (const c of report.checks.filter((x) => x.outcome === 'error')) {
-      details.push(`  ${c.id}: ${paint('error', 'error')} ${c.errors.join('; ') || c.message}`);
-    }
-    for (const c of failed) {
-      const rest = c.expectations.filter((e) => !e.passed).slice(1);
-      for (const e of rest) details.push(`  ${c.id}: also ${fmtExpectation(e)}`);
+    const details: string[] = [];
+    for (const c of report.checks) {
+      if (c.outcome === 'fail') {
+        for (const e of c.expectations.filter((x) => !x.passed).slice(1)) {
+          details.push(`  ${c.id}: also ${fmtExpectation(e)}`);
+        }
+        details.push(...worstLines(c, opts.worst, paint));
+      } else if (c.outcome === 'error') {
+        details.push(`  ${c.id}: ${paint('error', 'error:')} ${c.errors.join('; ') || c.message}`);
+      }
     }
     if (details.length > 0) out.push('', ...details);
     const s = report.summary;

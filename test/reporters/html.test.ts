@@ -28,7 +28,7 @@ describe('html reporter', () => {
       expect(html).toContain(`>${c.id}<`);
       expect(html).toContain(`id="check-${c.id}"`);
     }
-    expect(html).toContain('mean 0.3712 &gt;= 0.5'); // value vs threshold, escaped
+    expect(html).toContain('mean 0.3712, expected &gt;= 0.5'); // value vs threshold, escaped
   });
 
   it('is self-contained: no http(s) references, no external scripts or stylesheets', () => {

@@ -48,7 +48,7 @@ describe('junit reporter', () => {
       '<testcase classname="xaudit.attribution-mass-in-box" name="wolf-looks-at-the-animal"',
     );
     expect(xml).toContain('at audits/wolf-snow.yaml:18:5');
-    expect(xml).toContain('FAIL mean 0.3712 &gt;= 0.5');
+    expect(xml).toContain('FAIL mean 0.3712, expected &gt;= 0.5');
   });
 
   it('escapes <, &, " and quotes in names, messages and details', async () => {

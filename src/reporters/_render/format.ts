@@ -10,9 +10,9 @@ export function fmtNum(v: number | null | undefined): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** "mean 0.31 >= 0.5" */
+/** "mean 0.31, expected >= 0.5": reads right whether it passed or not. */
 export function fmtExpectation(e: ExpectationResult): string {
-  return `${e.statistic} ${fmtNum(e.value)} ${e.op} ${fmtNum(e.threshold)}`;
+  return `${e.statistic} ${fmtNum(e.value)}, expected ${e.op} ${fmtNum(e.threshold)}`;
 }
 
 /** The expectation a one-line summary shows: the first failing one, else the first. */
