@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { IrNode } from '../ir/graph.js';
 import type { NodeParams } from './tfjs-params.js';
 
-export function forwardNode(node: IrNode, xs: tf.Tensor[], p: NodeParams | undefined): tf.Tensor {
+/** `activation` fuses a following relu into conv2d/dense (ignored by other ops). */
+export function forwardNode(
+  node: IrNode,
+  xs: tf.Tensor[],
+  p: NodeParams | undefined,
+  activation: 'linear' | 'relu' = 'linear',
+): tf.Tensor {
   const x = xs[0];
   const n = x.shape[0];
   switch (node.op) {
@@ -19,12 +25,18 @@ export function forwardNode(node: IrNode, xs: tf.Tensor[], p: NodeParams | undef
         pad: a.padding,
         dilations: a.dilation,
         bias: p!.bias,
+        activation,
       });
     }
     case 'dense': {
       const [cin, cout] = node.attrs.kernelShape;
       const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, cin]);
-      const y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: p!.kernel as tf.Tensor2D, bias: p!.bias });
+      const y = tf.fused.matMul({
+        a: flat as tf.Tensor2D,
+        b: p!.kernel as tf.Tensor2D,
+        bias: p!.bias,
+        activation,
+      });
       return x.rank === 2 ? y : tf.reshape(y, [n, ...node.shape.slice(0, -1), cout]);
     }
     case 'batchnorm':

@@ -19,6 +19,8 @@ import { createParams, disposeParams, type NodeParams } from './tfjs-params.js';
 
 export class TfjsModel implements Model {
   private readonly consumers: Map<string, string[]>;
+  /** conv2d/dense node -> the relu node it is fused with in forward passes. */
+  private readonly fusedRelu = new Map<string, string>();
   private disposed = false;
 
   private constructor(
@@ -31,6 +33,17 @@ export class TfjsModel implements Model {
     readonly fallback?: string,
   ) {
     this.consumers = consumers(graph);
+    for (const node of graph.nodes) {
+      const next = this.consumers.get(node.name)!;
+      const only = next.length === 1 ? graph.nodes.find((nd) => nd.name === next[0]) : undefined;
+      if (
+        (node.op === 'conv2d' || node.op === 'dense') &&
+        only?.op === 'relu' &&
+        node.name !== graph.output
+      ) {
+        this.fusedRelu.set(node.name, only.name);
+      }
+    }
   }
 
   static async create(graph: IrGraph, info: ModelInfo, kind: EngineKind): Promise<TfjsModel> {
@@ -49,9 +62,8 @@ export class TfjsModel implements Model {
       const remaining = new Map([...this.consumers].map(([k, v]) => [k, v.length]));
       const acts = new Map<string, tf.Tensor>();
       for (const node of this.graph.nodes) {
-        const y = this.run(node, x, n, acts);
-        acts.set(node.name, y);
-        if (wanted.has(node.name)) captured.set(node.name, copy(y));
+        this.run(node, x, n, acts, wanted);
+        if (wanted.has(node.name)) captured.set(node.name, copy(acts.get(node.name)!));
         for (const i of node.inputs) {
           const left = remaining.get(i)! - 1;
           remaining.set(i, left);
@@ -85,7 +97,8 @@ export class TfjsModel implements Model {
     const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
     tf.tidy(() => {
       const acts = new Map<string, tf.Tensor>();
-      for (const node of this.graph.nodes) acts.set(node.name, this.run(node, x, n, acts));
+      const keep = new Set(layer === undefined ? [] : [layer.name]);
+      for (const node of this.graph.nodes) this.run(node, x, n, acts, keep);
       out.logits = copy(acts.get(this.graph.output)!);
       const grads = new Map<string, tf.Tensor>([
         [this.graph.output, tf.tensor2d(req.outputGrad, [n, this.info.outputs])],
@@ -134,13 +147,33 @@ export class TfjsModel implements Model {
     await activate(this.backend);
   }
 
-  private run(node: IrNode, x: Float32Array, n: number, acts: Map<string, tf.Tensor>): tf.Tensor {
-    if (node.op === 'input') return tf.tensor(x, [n, ...node.shape]);
-    return forwardNode(
-      node,
-      node.inputs.map((i) => acts.get(i)!),
-      this.params.get(node.name),
-    );
+  /**
+   * Computes `node` into `acts`. A conv/dense whose only consumer is a relu runs fused with it
+   * (one wasm kernel instead of two) unless its own pre-activation output is wanted; both names
+   * then hold the relu output, which is all the relu's backward rule needs (step(relu(x)) = step(x)).
+   */
+  private run(
+    node: IrNode,
+    x: Float32Array,
+    n: number,
+    acts: Map<string, tf.Tensor>,
+    wanted: Set<string>,
+  ): void {
+    if (acts.has(node.name)) return;
+    if (node.op === 'input') {
+      acts.set(node.name, tf.tensor(x, [n, ...node.shape]));
+      return;
+    }
+    const inputs = node.inputs.map((i) => acts.get(i)!);
+    const relu = this.fusedRelu.get(node.name);
+    if (relu !== undefined && !wanted.has(node.name)) {
+      const y = forwardNode(node, inputs, this.params.get(node.name), 'relu');
+      acts.set(relu, y);
+      // A second handle on the same data, so that freeing one name does not free the other.
+      acts.set(node.name, tf.clone(y));
+      return;
+    }
+    acts.set(node.name, forwardNode(node, inputs, this.params.get(node.name)));
   }
 
   private checkInput(x: Float32Array, n: number): void {
