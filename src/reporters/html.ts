@@ -64,7 +64,7 @@ export const htmlReporter: Reporter<HtmlOptions> = {
     },
     additionalProperties: false,
   },
-  defaults: { heatmaps: 4, worst: 5, bins: 20, size: 128, alpha: 0.5 },
+  defaults: { heatmaps: 4, worst: 5, bins: 20, size: 128, alpha: 0.6 },
   optionDocs: {
     heatmaps: 'Most heatmap overlays per check (of the worst samples the run kept); bounds the file size.',
     worst: 'How many of the worst samples to list, with scores, per check.',

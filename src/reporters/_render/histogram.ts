@@ -9,15 +9,23 @@ const PAD = { left: 34, right: 10, top: 12, bottom: 30 };
 // Statistics whose threshold is in score units, so it can be drawn on the score axis.
 const SCORE_UNIT = /^(mean|median|min|max|quantile\()/;
 
-function thresholdsOf(c: CheckReport): { x: number; label: string }[] {
-  const out: { x: number; label: string }[] = [];
+interface Line {
+  x: number;
+  label: string;
+  passed: boolean;
+}
+
+function thresholdsOf(c: CheckReport): Line[] {
+  const out: Line[] = [];
   for (const e of c.expectations) {
-    if (SCORE_UNIT.test(e.statistic))
-      out.push({ x: e.threshold, label: `${e.statistic} ${e.op} ${fmtNum(e.threshold)}` });
+    if (SCORE_UNIT.test(e.statistic)) {
+      out.push({ x: e.threshold, label: `${e.statistic} ${e.op} ${fmtNum(e.threshold)}`, passed: e.passed });
+    }
     // fraction(<= 0.05): the per-sample bound is in score units.
     const m = /^fraction\(\s*(>=|<=|>|<)\s*(-?[\d.eE+-]+)\s*\)$/.exec(e.statistic);
-    if (m !== null && Number.isFinite(Number(m[2])))
-      out.push({ x: Number(m[2]), label: `bound ${m[1]} ${m[2]}` });
+    if (m !== null && Number.isFinite(Number(m[2]))) {
+      out.push({ x: Number(m[2]), label: `per-sample bound ${m[1]} ${m[2]}`, passed: e.passed });
+    }
   }
   return out;
 }
@@ -53,7 +61,7 @@ export function histogramSvg(c: CheckReport, bins: number): string {
   for (const l of lines) {
     const x = xOf(l.x).toFixed(1);
     parts.push(
-      `<line class="thr" x1="${x}" x2="${x}" y1="${PAD.top - 4}" y2="${PAD.top + ph}"><title>${escapeMarkup(l.label)}</title></line>`,
+      `<line class="thr${l.passed ? '' : ' bad'}" x1="${x}" x2="${x}" y1="${PAD.top - 4}" y2="${PAD.top + ph}"><title>${escapeMarkup(l.label)}</title></line>`,
     );
   }
   const base = PAD.top + ph;
@@ -67,5 +75,9 @@ export function histogramSvg(c: CheckReport, bins: number): string {
   parts.push(`<text x="${PAD.left - 6}" y="${base}" text-anchor="end">0</text>`);
   const unscored = c.samples.length - scores.length;
   const note = unscored > 0 ? `; ${unscored} unscored` : '';
-  return `<svg class="hist" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Histogram of ${scores.length} scores${note}">${parts.join('')}</svg>`;
+  const legend =
+    lines.length === 0
+      ? ''
+      : `<p class="thr-legend">Dashed: ${lines.map((l) => `<span class="${l.passed ? '' : 'bad'}">${escapeMarkup(l.label)}</span>`).join(' · ')}</p>`;
+  return `<svg class="hist" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Histogram of ${scores.length} scores${note}">${parts.join('')}</svg>${legend}`;
 }

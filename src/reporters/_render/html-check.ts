@@ -47,16 +47,20 @@ function breakdownHtml(c: CheckReport): string {
 function worstHtml(c: CheckReport, k: number): string {
   const worst = worstSamples(c, k);
   if (worst.length === 0) return '';
+  // A details column only when some sample has details (a prediction, a flip...).
+  const withDetails = worst.some((s) => Object.keys(s.details ?? {}).length > 0);
   const rows = worst
     .map((s) => {
       const details = Object.entries(s.details ?? {})
         .map(([key, v]) => `${esc(key)}: ${esc(typeof v === 'number' ? fmtNum(v) : String(v))}`)
         .join(', ');
-      return `<tr><td class="mono">${esc(s.id)}</td><td>${esc(s.label)}</td><td class="num">${fmtNum(s.score)}</td><td class="muted">${details}</td></tr>`;
+      const extra = withDetails ? `<td class="muted">${details}</td>` : '';
+      return `<tr><td class="mono">${esc(s.id)}</td><td>${esc(s.label)}</td><td class="num">${fmtNum(s.score)}</td>${extra}</tr>`;
     })
     .join('');
+  const head = `<th>Sample</th><th>Label</th><th class="num">Score</th>${withDetails ? '<th>Details</th>' : ''}`;
   return `<h3>Worst ${worst.length} of ${c.samples.length} samples <span class="muted">(${c.scoreDirection} is better)</span></h3>
-<table><thead><tr><th>Sample</th><th>Label</th><th class="num">Score</th><th>Details</th></tr></thead><tbody>${rows}</tbody></table>`;
+<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** A horizontal turbo gradient; the map was scaled by its own maximum, so the scale is relative. */

@@ -24,7 +24,7 @@ h3 { font-size: 14px; margin: 22px 0 8px; text-transform: uppercase; letter-spac
 header.top { display: flex; gap: 24px; align-items: flex-start; justify-content: space-between;
   border-bottom: 1px solid var(--line); padding-bottom: 18px; margin-bottom: 22px; }
 .meta { color: var(--muted); font-size: 13.5px; margin: 2px 0; }
-.meta code { color: var(--fg); }
+.meta code { color: var(--fg); white-space: nowrap; }
 .verdict { text-align: right; min-width: 220px; }
 .verdict .badge { font-size: 18px; padding: 6px 16px; }
 .counts { margin-top: 10px; display: flex; gap: 6px; justify-content: flex-end; flex-wrap: wrap; }
@@ -66,7 +66,10 @@ dl.stats dd { margin: 0; font-variant-numeric: tabular-nums; }
 svg.hist { max-width: 100%; height: auto; }
 svg.hist .bar { fill: #8fb8e8; }
 svg.hist .bar:hover { fill: var(--accent); }
-svg.hist .thr { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 4 3; }
+svg.hist .thr { stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 4 3; }
+svg.hist .thr.bad { stroke: var(--fail); }
+.thr-legend { font-size: 12.5px; color: var(--muted); margin: 2px 0 0; }
+.thr-legend .bad { color: var(--fail); }
 svg.hist .axis { stroke: var(--muted); }
 svg.hist text { font-size: 11px; fill: var(--muted); }
 .heatmaps { display: flex; flex-wrap: wrap; gap: 14px; }

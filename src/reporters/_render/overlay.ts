@@ -48,10 +48,13 @@ function normalised(map: Float32Array): Float32Array {
 function blend(img: Rgb, map: Float32Array, alpha: number): Rgb {
   const norm = normalised(map);
   const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < norm.length; i++) {
-    const c = turbo(norm[i]);
-    for (let k = 0; k < 3; k++)
-      data[3 * i + k] = Math.round((1 - alpha) * img.data[3 * i + k] + alpha * c[k]);
+  // Iterate over the image's pixels: a map of the wrong size leaves the rest uncoloured, not garbage.
+  for (let i = 0; i < img.width * img.height; i++) {
+    const v = norm[i] ?? 0;
+    const c = turbo(v);
+    // Opacity grows with the value, so cold regions still show the picture and hot ones stand out.
+    const a = alpha * (0.35 + 0.65 * v);
+    for (let k = 0; k < 3; k++) data[3 * i + k] = Math.round((1 - a) * img.data[3 * i + k] + a * c[k]);
   }
   return { ...img, data };
 }
