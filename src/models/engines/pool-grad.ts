@@ -17,13 +17,19 @@ export interface PoolDims {
  * Each window's gradient goes to its first maximum in row-major order (as tfjs
  * and PyTorch do); overlapping windows sum. Padding never wins (it is -inf).
  */
-export function maxPoolGrad(x: Float32Array, dy: Float32Array, d: PoolDims, a: PoolAttrs): Float32Array {
+export function maxPoolGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  d: PoolDims,
+  a: PoolAttrs,
+  /** Zeroed output to accumulate into (e.g. a view on the wasm heap); allocated when absent. */
+  dx: Float32Array = new Float32Array(d.n * d.h * d.w * d.c),
+): Float32Array {
   const { n, h, w, c } = d;
   const [ph, pw] = a.pool;
   const [sh, sw] = a.strides;
   const ay = windowAxis(h, ph, sh, a.padding);
   const ax = windowAxis(w, pw, sw, a.padding);
-  const dx = new Float32Array(n * h * w * c);
   const rowStride = w * c;
   let o = 0;
   for (let b = 0; b < n; b++) {
@@ -72,11 +78,15 @@ export function maxPoolGrad(x: Float32Array, dy: Float32Array, d: PoolDims, a: P
 }
 
 /** Average pooling: padding cells are excluded from the divisor (TensorFlow 'same' semantics). */
-export function avgPoolGrad(dy: Float32Array, d: PoolDims, a: PoolAttrs): Float32Array {
+export function avgPoolGrad(
+  dy: Float32Array,
+  d: PoolDims,
+  a: PoolAttrs,
+  dx: Float32Array = new Float32Array(d.n * d.h * d.w * d.c),
+): Float32Array {
   const { n, h, w, c } = d;
   const ay = windowAxis(h, a.pool[0], a.strides[0], a.padding);
   const ax = windowAxis(w, a.pool[1], a.strides[1], a.padding);
-  const dx = new Float32Array(n * h * w * c);
   for (let b = 0; b < n; b++) {
     const xb = b * h * w * c;
     for (let oy = 0; oy < ay.out; oy++) {

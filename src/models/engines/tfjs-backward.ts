@@ -9,6 +9,7 @@ import type { Conv2dNode, IrNode, IrOp } from '../ir/graph.js';
 import { dilatedSize, windowAxis } from '../ir/windows.js';
 import type { BackwardRules } from '../model.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
+import { withHeapViews } from './tensor-io.js';
 import type { NodeParams } from './tfjs-params.js';
 
 export interface BackwardArgs<N extends IrNode = IrNode> {
