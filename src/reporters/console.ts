@@ -1,5 +1,5 @@
 import type { CheckReport, Outcome } from '../audit/report.js';
-import { fmtCounts, fmtExpectation, fmtNum, headline, OUTCOME_WORD, worstSamples } from './_render/format.js';
+import { fmtCounts, fmtNum, headline, OUTCOME_WORD, worstSamples } from './_render/format.js';
 import type { Reporter } from './types.js';
 
 export interface ConsoleOptions {
@@ -78,12 +78,9 @@ export const consoleReporter: Reporter<ConsoleOptions> = {
     );
     const details: string[] = [];
     for (const c of report.checks) {
-      if (c.outcome === 'fail') {
-        for (const e of c.expectations.filter((x) => !x.passed).slice(1)) {
-          details.push(`  ${c.id}: also ${fmtExpectation(e)}`);
-        }
-        details.push(...worstLines(c, opts.worst, paint));
-      } else if (c.outcome === 'error') {
+      // The message already names every failed expectation; add what it cannot: the samples.
+      if (c.outcome === 'fail') details.push(...worstLines(c, opts.worst, paint));
+      else if (c.outcome === 'error') {
         details.push(`  ${c.id}: ${paint('error', 'error:')} ${c.errors.join('; ') || c.message}`);
       }
     }

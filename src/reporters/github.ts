@@ -92,6 +92,8 @@ export const githubReporter: Reporter<GithubOptions> = {
     if (opts.summary && (process.env.GITHUB_STEP_SUMMARY ?? '') !== '') {
       await core.summary.addRaw(summaryMarkdown(report)).write();
     }
+    // Without GITHUB_OUTPUT, core would print the deprecated ::set-output command instead.
+    if ((process.env.GITHUB_OUTPUT ?? '') === '') return;
     const status = report.summary.outcome === 'warn' ? 'pass' : report.summary.outcome;
     core.setOutput('status', status);
     core.setOutput('failed-checks', bad.map((c) => c.id).join(','));
