@@ -52,19 +52,15 @@ export const GRADIENT_RULES: RuleTable = {
   reshape: reshapeBack,
   maxpool({ node, xs, dy }) {
     const [n, h, w, c] = xs[0].shape;
-    const dx = maxPoolGrad(
-      xs[0].dataSync() as Float32Array,
-      dy.dataSync() as Float32Array,
-      { n, h, w, c },
-      node.attrs,
-    );
-    return [tf.tensor4d(dx, [n, h, w, c])];
+    return [
+      withHeapViews(xs[0].shape, [xs[0], dy], (dx, x, g) =>
+        maxPoolGrad(x, g, { n, h, w, c }, node.attrs, dx),
+      ),
+    ];
   },
   avgpool({ node, xs, dy }) {
     const [n, h, w, c] = xs[0].shape;
-    return [
-      tf.tensor4d(avgPoolGrad(dy.dataSync() as Float32Array, { n, h, w, c }, node.attrs), [n, h, w, c]),
-    ];
+    return [withHeapViews(xs[0].shape, [dy], (dx, g) => avgPoolGrad(g, { n, h, w, c }, node.attrs, dx))];
   },
   globalavgpool({ xs, dy }) {
     const [n, h, w, c] = xs[0].shape;
