@@ -15,8 +15,15 @@ const SUMMARY_CAP_BYTES = 1024 * 1024 - 16 * 1024;
 
 const ICON = { pass: '✅', fail: '❌', warn: '⚠️', error: '💥' } as const;
 
-/** A markdown table cell: pipes and newlines would break the row. */
-const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** A markdown table cell: pipes and newlines would break the row; GitHub renders inline HTML, so escape it. */
+const cell = (s: string) =>
+  s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 
 function row(c: CheckReport): string {
   const h = headline(c);

@@ -83,7 +83,7 @@ describe('github reporter', () => {
     expect(summary).toContain('xaudit: Wolf vs husky: does it look at the animal? — ERROR');
     expect(summary).toContain('| Check | Outcome | Value | Threshold | Message |');
     for (const c of report.checks) expect(summary).toContain(`\`${c.id}\``);
-    expect(summary).toContain('| mean 0.3712 | >= 0.5 |');
+    expect(summary).toContain('| mean 0.3712 | &gt;= 0.5 |');
 
     expect(stdout).toMatch(
       /^::error title=xaudit wolf-looks-at-the-animal failed,file=audits\/wolf-snow.yaml,line=18,col=5::mean 0.3712/m,
@@ -146,9 +146,9 @@ describe('github reporter', () => {
     expect(md).toContain('2 more check(s) omitted');
   });
 
-  it('escapes pipes and newlines in table cells', () => {
+  it('escapes pipes, newlines and inline HTML in table cells', () => {
     const report = manyFailures(1);
-    report.checks[0].message = 'a | b\nc';
-    expect(summaryMarkdown(report)).toContain('| a \\| b c |');
+    report.checks[0].message = 'a | b\nc <img src=x> & d';
+    expect(summaryMarkdown(report)).toContain('| a \\| b c &lt;img src=x&gt; &amp; d |');
   });
 });

@@ -1,12 +1,9 @@
 import type { CheckReport, ExpectationResult, Outcome, Report } from '../../audit/report.js';
 
-/** Numbers for people: integers as is, small magnitudes in exponent form, else 4 significant digits. */
+/** Numbers for people: 4 significant digits, written as JavaScript would (0.0001, 1e-7, 12.35). */
 export function fmtNum(v: number | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e6) return v.toExponential(2);
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(4)));
 }
 
