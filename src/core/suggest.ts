@@ -2,6 +2,10 @@ import { distance } from 'fastest-levenshtein';
 
 /** The nearest candidate to `name`, if it is close enough to be a plausible typo. */
 export function nearest(name: string, candidates: readonly string[]): string | undefined {
+  // A transposition ('=>' for '>=', 'stpes' for 'steps') beats any other edit.
+  const letters = [...name.toLowerCase()].sort().join('');
+  const anagram = candidates.find((c) => c.length > 1 && [...c.toLowerCase()].sort().join('') === letters);
+  if (anagram !== undefined) return anagram;
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   const lower = name.toLowerCase();

@@ -65,7 +65,7 @@ describe('loadSpec', () => {
     expect(spec.explanations.gradcam.options.layer).toBe('auto');
     expect(spec.checks.map((c) => c.data)).toEqual(['val', 'val', 'val']);
     expect(spec.checks[1].where).toEqual({ label: ['wolf'] });
-    expect(spec.checks[1].line).toBe(19);
+    expect(spec.checks[1].line).toBe(18);
     expect(spec.checks[0].target).toBe('label');
   });
 
@@ -119,35 +119,35 @@ describe('loadSpec', () => {
       'unknown check option',
       (s) => s.replace('    where: { label: wolf }', '    wher: { label: wolf }'),
       'SPEC_INVALID',
-      22,
+      21,
       /Unknown option 'wher'.*Did you mean 'where'/,
     ],
     [
       'unknown class in where',
       (s) => s.replace('label: wolf', 'label: wolff'),
       'SPEC_REFERENCE',
-      22,
+      21,
       /'wolff' is not one of the model's classes.*Did you mean 'wolf'/,
     ],
     [
       'unknown explanation',
       (s) => s.replace('explanation: gradcam', 'explanation: gradcm'),
       'SPEC_REFERENCE',
-      21,
+      20,
       /Unknown explanation 'gradcm'.*Did you mean 'gradcam'/,
     ],
     [
       'unknown statistic',
       (s) => s.replace('mean: {', 'meen: {'),
       'SPEC_INVALID',
-      23,
+      22,
       /Unknown statistic 'meen'.*Did you mean 'mean'/,
     ],
     [
       'bad comparison',
       (s) => s.replace('mean: { ">="', 'mean: { "=>"'),
       'SPEC_INVALID',
-      23,
+      22,
       /Unknown option '=>'.*Did you mean '>='/,
     ],
     [
@@ -175,7 +175,7 @@ describe('loadSpec', () => {
       'completeness on a method without it',
       (s) => s.replace('explanation: ig', 'explanation: gradcam'),
       'SPEC_INVALID',
-      26,
+      25,
       /satisfies completeness/,
     ],
     [
