@@ -17,6 +17,8 @@ export interface BackendChoice {
 
 /** Initialises the backend for `kind`; wasm that cannot start falls back to cpu (reported in `fallback`). */
 export async function chooseBackend(kind: EngineKind): Promise<BackendChoice> {
+  // Silences tfjs' console banners (e.g. "install tfjs-node"), which would land in our CLI output.
+  tf.enableProdMode();
   if (kind === 'cpu') {
     await activate('cpu');
     return { backend: 'cpu', engine: `tfjs-cpu@${version_cpu}` };
