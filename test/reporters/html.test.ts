@@ -75,6 +75,16 @@ describe('html reporter', () => {
     expect(Buffer.byteLength(html)).toBeLessThan(200_000);
   });
 
+  it('is deterministic: the same report renders to the same bytes', async () => {
+    const again = await tempDir();
+    try {
+      await htmlReporter.write(report, sampleArtifacts(report), context(again.dir), htmlReporter.defaults);
+      expect(await readFile(join(again.dir, 'report.html'), 'utf8')).toBe(html);
+    } finally {
+      await again.cleanup();
+    }
+  });
+
   it('caps the overlays per check with the heatmaps option', async () => {
     await htmlReporter.write(report, sampleArtifacts(report), context(dir), {
       ...htmlReporter.defaults,
