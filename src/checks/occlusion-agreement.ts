@@ -27,7 +27,11 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   statistics: [],
   score: 'Spearman correlation in [-1, 1] between the two channel-summed maps, over pixels.',
   get schema() {
-    schema ??= { type: 'object', properties: { occlusion: occlusionMethod().schema }, additionalProperties: false };
+    schema ??= {
+      type: 'object',
+      properties: { occlusion: occlusionMethod().schema },
+      additionalProperties: false,
+    };
     return schema;
   },
   get defaults() {

@@ -47,7 +47,14 @@ export function renderReference(): string {
     '',
   ];
   for (const m of Object.values(methods)) {
-    out.push(`### \`${m.id}\` — ${m.title}`, '', `Family: ${m.family}.${m.completeness ? ' Satisfies completeness.' : ''}`, '', m.summary, '');
+    out.push(
+      `### \`${m.id}\` — ${m.title}`,
+      '',
+      `Family: ${m.family}.${m.completeness ? ' Satisfies completeness.' : ''}`,
+      '',
+      m.summary,
+      '',
+    );
     if (m.references.length > 0) out.push(`References: ${m.references.join('; ')}.`, '');
     out.push(...optionsTable(m));
   }
@@ -61,7 +68,9 @@ export function renderReference(): string {
       c.summary,
       '',
       `Statistics for \`expect\`: mean, median, min, max, quantile, fraction${c.statistics.length > 0 ? `, ${c.statistics.join(', ')}` : ''}.`,
-      c.explanation === 'none' ? '' : `Needs \`explanation:\`${c.explanation === 'completeness' ? ' of a method that satisfies completeness' : ''}.`,
+      c.explanation === 'none'
+        ? ''
+        : `Needs \`explanation:\`${c.explanation === 'completeness' ? ' of a method that satisfies completeness' : ''}.`,
       '',
     );
     if (c.references.length > 0) out.push(`References: ${c.references.join('; ')}.`, '');
@@ -71,5 +80,8 @@ export function renderReference(): string {
   for (const r of Object.values(reporters)) {
     out.push(`### \`${r.id}\` — ${r.title}`, '', r.summary, '', ...optionsTable(r));
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
