@@ -1,5 +1,5 @@
-import { sumChannels } from '../core/tensor.js';
 import type { CheckContext, ExplanationHandle, SampleMap } from '../checks/types.js';
+import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
 import { methods } from '../methods/registry.js';
@@ -100,7 +100,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
           missing.map((i) => samples[i]),
           Int32Array.from(missing, (i) => targets[i]),
         );
-        missing.forEach((i, j) => caches.maps.set(keys[i], computed[j]));
+        for (const [j, i] of missing.entries()) caches.maps.set(keys[i], computed[j]);
       }
       return keys.map((k) => caches.maps.get(k) as SampleMap);
     },
@@ -112,11 +112,11 @@ export function createCheckContext(o: ContextOptions): CheckContext {
         const { x } = await o.dataset.stack(part);
         const { logits } = await model.forward(x, part.length);
         const k = logits.length / part.length;
-        part.forEach((s, i) => caches.logits.set(s.id, logits.slice(i * k, (i + 1) * k)));
+        for (const [i, s] of part.entries()) caches.logits.set(s.id, logits.slice(i * k, (i + 1) * k));
       }
       const k = model.info.outputs;
       const out = new Float32Array(samples.length * k);
-      samples.forEach((s, i) => out.set(caches.logits.get(s.id) as Float32Array, i * k));
+      for (const [i, s] of samples.entries()) out.set(caches.logits.get(s.id) as Float32Array, i * k);
       return out;
     },
     progress: o.onProgress,

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
+import { hasNaN, predictions } from '../checks/_core/stats.js';
 import { getCheck } from '../checks/registry.js';
 import type { CheckScores } from '../checks/types.js';
-import { predictions, hasNaN } from '../checks/_core/stats.js';
 import { XauditError } from '../core/errors.js';
 import type { Sample } from '../data/manifest.js';
 import { VERSION } from '../version.js';
@@ -121,11 +121,11 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       scores = await unit.evaluate(ctx, check.options);
       // A NaN output makes that sample an error whatever the check computed from it.
       const k = model.info.outputs;
-      samples.forEach((s, i) => {
+      for (let i = 0; i < samples.length; i++) {
         if (hasNaN(logits.subarray(i * k, (i + 1) * k))) {
           scores.samples[i] = { score: null, error: 'the model output is NaN' };
         }
-      });
+      }
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       if (

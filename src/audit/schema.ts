@@ -1,5 +1,5 @@
-import type { JsonSchema } from '../core/unit.js';
 import { checks } from '../checks/registry.js';
+import type { JsonSchema } from '../core/unit.js';
 import { methods } from '../methods/registry.js';
 import { COMPARISONS } from './expect.js';
 

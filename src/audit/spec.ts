@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../core/errors.js';
-import type { ExpectSpec } from './expect.js';
 import type { EngineKind } from '../models/model.js';
+import type { ExpectSpec } from './expect.js';
 
 /** The audit spec after validation, with defaults filled in and paths resolved. */
 export interface AuditSpec {

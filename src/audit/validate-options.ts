@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../core/unit.js';
 import { didYouMean } from '../core/suggest.js';
+import type { JsonSchema } from '../core/unit.js';
 
 /** A schema violation in words, with the path (relative to the validated value) it is about. */
 export interface Violation {

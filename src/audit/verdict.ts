@@ -1,7 +1,7 @@
 import type { CheckScores } from '../checks/types.js';
-import type { CheckSpec } from './spec.js';
 import { evaluateExpect, sampleAggregates } from './expect.js';
 import type { CheckReport, ExpectationResult, Outcome } from './report.js';
+import type { CheckSpec } from './spec.js';
 
 export interface Verdict {
   outcome: Outcome;

@@ -1,6 +1,6 @@
-import type { Check } from './types.js';
-import { predictions } from './_core/stats.js';
 import { chunks } from '../data/dataset.js';
+import { predictions } from './_core/stats.js';
+import type { Check } from './types.js';
 
 export type AccuracyOptions = Record<string, never>;
 

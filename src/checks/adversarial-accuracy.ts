@@ -1,8 +1,8 @@
-import { normalisedBounds } from '../data/input.js';
 import { chunks } from '../data/dataset.js';
-import type { Check, SampleScore } from './types.js';
-import { predictions } from './_core/stats.js';
+import { normalisedBounds } from '../data/input.js';
 import { lossGradient } from './_core/loss.js';
+import { predictions } from './_core/stats.js';
+import type { Check, SampleScore } from './types.js';
 
 export interface AdversarialAccuracyOptions {
   attack: { method: 'fgsm'; epsilon: number };

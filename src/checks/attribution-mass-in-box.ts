@@ -1,6 +1,6 @@
 import { chunks } from '../data/dataset.js';
-import type { Check, SampleScore } from './types.js';
 import { hasNaN } from './_core/stats.js';
+import type { Check, SampleScore } from './types.js';
 
 export type MassInBoxOptions = Record<string, never>;
 
@@ -42,7 +42,7 @@ export const attributionMassInBox: Check<MassInBoxOptions> = {
         let total = 0;
         let area = 0;
         for (let p = 0; p < map.length; p++) {
-          const v = map[p] > 0 ? map[p] : 0;
+          const v = Math.max(map[p], 0);
           total += v;
           if (mask[p]) {
             inside += v;

@@ -3,8 +3,8 @@ import { chunks } from '../data/dataset.js';
 import type { DecodedSample } from '../data/image.js';
 import { constantInput } from '../data/input.js';
 import type { Sample } from '../data/manifest.js';
-import type { Check, SampleScore } from './types.js';
 import { predictions } from './_core/stats.js';
+import type { Check, SampleScore } from './types.js';
 
 export interface BackgroundSwapOptions {
   /** 'donor': the background of a sample from another group; 'fill': a constant pixel value. */
@@ -83,7 +83,7 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
         errors.push(null);
       }
       const x = new Float32Array(swapped.reduce((a, b) => a + b.length, 0));
-      swapped.forEach((v, i) => x.set(v, i * (v.length || 1)));
+      for (const [i, v] of swapped.entries()) x.set(v, i * v.length);
       const after =
         swapped.length > 0
           ? predictions((await ctx.model.forward(x, swapped.length)).logits, swapped.length)

@@ -1,8 +1,8 @@
 import type { JsonSchema } from '../core/unit.js';
 import { chunks } from '../data/dataset.js';
 import { getMethod } from '../methods/registry.js';
-import type { Check, SampleScore } from './types.js';
 import { spearman } from './_core/stats.js';
+import type { Check, SampleScore } from './types.js';
 
 export interface OcclusionAgreementOptions {
   /** Options of the reference occlusion run. */

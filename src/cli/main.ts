@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
+import { loadSpec } from '../audit/load.js';
 import { writeOutputs } from '../audit/output.js';
 import { prepareAudit } from '../audit/prepare.js';
 import { runAudit } from '../audit/run.js';
-import { loadSpec } from '../audit/load.js';
 import { fullSpecSchema } from '../audit/schema.js';
 import { isXauditError } from '../core/errors.js';
 import { VERSION } from '../version.js';

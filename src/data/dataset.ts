@@ -1,5 +1,5 @@
-import type { InputTransform } from './input.js';
 import { type DecodedSample, decodeSample } from './image.js';
+import type { InputTransform } from './input.js';
 import type { Manifest, Sample } from './manifest.js';
 
 /**
@@ -39,7 +39,7 @@ export class Dataset {
     const decoded = await Promise.all(samples.map((s) => this.decode(s)));
     const size = decoded.length > 0 ? decoded[0].x.length : 0;
     const x = new Float32Array(size * decoded.length);
-    decoded.forEach((d, i) => x.set(d.x, i * size));
+    for (const [i, d] of decoded.entries()) x.set(d.x, i * size);
     return { x, decoded };
   }
 }

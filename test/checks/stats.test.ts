@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pearson, predictions, ranks, spearman } from '../../src/checks/_core/stats.js';
 import { lossGradient } from '../../src/checks/_core/loss.js';
+import { pearson, predictions, ranks, spearman } from '../../src/checks/_core/stats.js';
 
 describe('rank statistics', () => {
   it('gives ties their average rank (scipy.stats.rankdata)', () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { XauditError } from '../../src/core/errors.js';
 import { parseCsv } from '../../src/data/csv.js';
 import { decodeSample } from '../../src/data/image.js';
 import { loadManifest } from '../../src/data/manifest.js';
-import { XauditError } from '../../src/core/errors.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'xaudit-manifest-'));
