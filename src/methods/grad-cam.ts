@@ -1,6 +1,6 @@
 import { XauditError } from '../core/errors.js';
 import { oneHot } from '../core/tensor.js';
-import { forChunks } from './_core/batching.js';
+import { forChunks, inputShape } from './_core/batching.js';
 import { resolveSpatialLayer } from './_core/layers.js';
 import { resizeBilinear } from './_core/resize.js';
 import type { Method } from './types.js';
@@ -38,7 +38,7 @@ export const gradCam: Method<GradCamOptions> = {
     relu: "Apply ReLU to the weighted sum (true, as pytorch-grad-cam always does; Captum's LayerGradCam relu_attributions defaults to False, so relu: false matches Captum's default).",
   },
   async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = ctx.input.shape;
+    const [h, w, c] = inputShape(batch, targets, ctx);
     const size = h * w * c;
     const k = model.info.outputs;
     const layer = resolveSpatialLayer(model, opts.layer);

@@ -1,6 +1,6 @@
 import { oneHot, targetLogits } from '../core/tensor.js';
 import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { forChunks, forwardEach } from './_core/batching.js';
+import { forChunks, forwardEach, inputShape } from './_core/batching.js';
 import { QUADRATURE_RULES, type QuadratureRule, quadrature } from './_core/quadrature.js';
 import type { Method } from './types.js';
 
@@ -40,7 +40,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     baseline: `The path's start (Captum baselines). ${BASELINE_DOC}`,
   },
   async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = ctx.input.shape;
+    const [h, w, c] = inputShape(batch, targets, ctx);
     const size = h * w * c;
     const n = batch.n;
     const k = model.info.outputs;

@@ -2,7 +2,7 @@ import { XauditError } from '../core/errors.js';
 import { targetLogits } from '../core/tensor.js';
 import type { JsonSchema } from '../core/unit.js';
 import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { forwardEach } from './_core/batching.js';
+import { forwardEach, inputShape } from './_core/batching.js';
 import type { Method } from './types.js';
 
 /** One size for both axes, or [height, width]. */
@@ -58,7 +58,7 @@ export const occlusion: Method<OcclusionOptions> = {
     baseline: `Fill of the occluded patch (Captum baselines). ${BASELINE_DOC}`,
   },
   async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = ctx.input.shape;
+    const [h, w, c] = inputShape(batch, targets, ctx);
     const size = h * w * c;
     const n = batch.n;
     const [wh, ww] = pair(opts.window);

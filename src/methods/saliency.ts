@@ -1,5 +1,5 @@
 import { oneHot } from '../core/tensor.js';
-import { forChunks } from './_core/batching.js';
+import { forChunks, inputShape } from './_core/batching.js';
 import type { Method } from './types.js';
 
 export interface SaliencyOptions {
@@ -27,7 +27,7 @@ export const saliency: Method<SaliencyOptions> = {
     abs: "Return |gradient| (true, Captum's Saliency abs=True default) or the signed gradient (false, abs=False).",
   },
   async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = ctx.input.shape;
+    const [h, w, c] = inputShape(batch, targets, ctx);
     const size = h * w * c;
     const k = model.info.outputs;
     const values = new Float32Array(batch.n * size);

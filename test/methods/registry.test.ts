@@ -96,6 +96,14 @@ describe('method registry', () => {
         expect(a.values.length).toBe(a.shape.reduce((p, v) => p * v, 1));
         for (const v of a.values) expect(Number.isFinite(v)).toBe(true);
         expect(a.outputDelta !== undefined).toBe(method.completeness);
+        const short = method.attribute(
+          model,
+          batchOf(x.subarray(1), 2),
+          Int32Array.from([0, 1]),
+          method.defaults,
+          ctxOf(transformOf(shape)),
+        );
+        await expect(short).rejects.toMatchObject({ code: 'MODEL_INPUT_MISMATCH' });
       });
     });
   }

@@ -1,5 +1,6 @@
+import { XauditError } from '../../core/errors.js';
 import type { Model } from '../../models/model.js';
-import type { RunContext } from '../types.js';
+import type { Batch, RunContext } from '../types.js';
 
 /** Items per engine call: ctx.maxBatch, at least 1. */
 export function chunkSize(ctx: RunContext): number {
@@ -45,4 +46,23 @@ export async function forwardEach(
     logits.set(out.logits.subarray(0, m * k), start * k);
   });
   return logits;
+}
+
+/**
+ * [h, w, c] of the batch, checked against the input transform: methods build
+ * their own perturbed inputs from batch.x, so a size mismatch would otherwise
+ * read past samples silently instead of failing in the engine.
+ */
+export function inputShape(batch: Batch, targets: Int32Array, ctx: RunContext): [number, number, number] {
+  const [h, w, c] = ctx.input.shape;
+  if (batch.x.length !== batch.n * h * w * c) {
+    throw new XauditError(
+      'MODEL_INPUT_MISMATCH',
+      `expected ${batch.n} inputs of ${h}x${w}x${c} (${batch.n * h * w * c} values), got ${batch.x.length} values`,
+    );
+  }
+  if (targets.length !== batch.n) {
+    throw new XauditError('INTERNAL', `got ${targets.length} targets for ${batch.n} samples`);
+  }
+  return [h, w, c];
 }
