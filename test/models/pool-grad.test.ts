@@ -74,6 +74,19 @@ describe('maxPoolGrad', () => {
     });
   }
 
+  it('fuses a preceding relu: windows whose maximum is not positive pass nothing', () => {
+    for (const pool of [2, 3]) {
+      const dims = { n: 2, h: 7, w: 6, c: 3 };
+      const a: PoolAttrs = { pool: [pool, pool], strides: [2, 2], padding: 'same' };
+      // relu outputs: many exact zeros, ties among them.
+      const x = seededUniform(11, 2 * 7 * 6 * 3, -2, 2).map((v) => Math.max(0, Math.round(v)));
+      const dy = seededUniform(12, 2 * 4 * 3 * 3, -1, 1);
+      const plain = maxPoolGrad(x, dy, dims, a);
+      const masked = plain.map((g, i) => (x[i] > 0 ? g : 0));
+      expect([...maxPoolGrad(x, dy, dims, a, undefined, true)]).toEqual([...masked]);
+    }
+  });
+
   it('routes ties the same way end to end on wasm', async () => {
     const b = new GraphBuilder();
     const inp = b.input([7, 7, 2]);

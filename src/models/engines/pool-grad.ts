@@ -24,6 +24,11 @@ export function maxPoolGrad(
   a: PoolAttrs,
   /** Zeroed output to accumulate into (e.g. a view on the wasm heap); allocated when absent. */
   dx: Float32Array = new Float32Array(d.n * d.h * d.w * d.c),
+  /**
+   * Drop windows whose maximum is <= 0: with x = relu(z) this is the relu's backward mask
+   * (z > 0 iff relu(z) > 0) fused in, giving the gradient with respect to z.
+   */
+  reluMask = false,
 ): Float32Array {
   const { n, h, w, c } = d;
   const [ph, pw] = a.pool;
@@ -49,8 +54,8 @@ export function maxPoolGrad(
             let best = x[p0];
             if (x[p0 + c] > best) best = x[(arg = p0 + c)];
             if (x[p0 + rowStride] > best) best = x[(arg = p0 + rowStride)];
-            if (x[p0 + rowStride + c] > best) arg = p0 + rowStride + c;
-            dx[arg] += dy[o];
+            if (x[p0 + rowStride + c] > best) best = x[(arg = p0 + rowStride + c)];
+            if (!reluMask || best > 0) dx[arg] += dy[o];
           }
           continue;
         }
@@ -69,7 +74,7 @@ export function maxPoolGrad(
               }
             }
           }
-          dx[arg] += dy[o];
+          if (!reluMask || best > 0) dx[arg] += dy[o];
         }
       }
     }

@@ -5,7 +5,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2dNode, IrNode, IrOp } from '../ir/graph.js';
+import type { Conv2dNode, IrNode, IrOp, PoolNode } from '../ir/graph.js';
 import { dilatedSize, windowAxis } from '../ir/windows.js';
 import type { BackwardRules } from '../model.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
@@ -72,6 +72,27 @@ export const GRADIENT_RULES: RuleTable = {
 };
 
 export const RULE_TABLES: Record<BackwardRules, RuleTable> = { gradient: GRADIENT_RULES };
+
+/**
+ * Rules for two-node chains, used instead of the per-op rules where a table opts in: fusing
+ * the elementwise masks into the JS loops saves whole-tensor passes on wasm.
+ */
+export interface FusedRules {
+  /** relu -> maxpool (the relu feeding only the pool): the gradient with respect to the relu's input. */
+  reluMaxpool?: (a: BackwardArgs<PoolNode>) => tf.Tensor;
+}
+
+export const FUSED_RULES: Record<BackwardRules, FusedRules> = {
+  gradient: {
+    reluMaxpool({ node, xs, dy }) {
+      const [n, h, w, c] = xs[0].shape;
+      const dims = { n, h, w, c };
+      return withHeapViews(xs[0].shape, [xs[0], dy], (dx, x, g) =>
+        maxPoolGrad(x, g, dims, node.attrs, dx, true),
+      );
+    },
+  },
+};
 
 /** Applies the table's rule for `node` (the table is indexed by op; the cast is the union narrowing). */
 export function backward(table: RuleTable, a: BackwardArgs): tf.Tensor[] {

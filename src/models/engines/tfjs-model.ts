@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { XauditError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
-import { consumers, type IrGraph, type IrNode, sizeOf } from '../ir/graph.js';
+import { consumers, type IrGraph, type IrNode, type PoolNode, sizeOf } from '../ir/graph.js';
 import type {
   EngineKind,
   ForwardResult,
@@ -13,7 +13,7 @@ import type {
   ModelInfo,
 } from '../model.js';
 import { activate, chooseBackend, type TfBackend } from './tfjs-backend.js';
-import { backward, RULE_TABLES } from './tfjs-backward.js';
+import { backward, FUSED_RULES, RULE_TABLES } from './tfjs-backward.js';
 import { forwardNode } from './tfjs-forward.js';
 import { createParams, disposeParams, type NodeParams } from './tfjs-params.js';
 
@@ -21,6 +21,8 @@ export class TfjsModel implements Model {
   private readonly consumers: Map<string, string[]>;
   /** conv2d/dense node -> the relu node it is fused with in forward passes. */
   private readonly fusedRelu = new Map<string, string>();
+  /** maxpool node -> the relu that feeds only it (fused in the reverse pass). */
+  private readonly reluBeforePool = new Map<string, IrNode>();
   private disposed = false;
 
   private constructor(
@@ -43,6 +45,7 @@ export class TfjsModel implements Model {
       ) {
         this.fusedRelu.set(node.name, only.name);
       }
+      if (node.op === 'relu' && only?.op === 'maxpool') this.reluBeforePool.set(only.name, node);
     }
   }
 
@@ -93,7 +96,8 @@ export class TfjsModel implements Model {
     if (!wantInput && layer === undefined) {
       throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
     }
-    const table = RULE_TABLES[req.rules ?? 'gradient'];
+    const rules = req.rules ?? 'gradient';
+    const table = RULE_TABLES[rules];
     const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
     tf.tidy(() => {
       const acts = new Map<string, tf.Tensor>();
@@ -116,6 +120,21 @@ export class TfjsModel implements Model {
         const dy = grads.get(node.name);
         if (dy === undefined || node.op === 'input') continue;
         const xs = node.inputs.map((name) => acts.get(name)!);
+        const relu = node.op === 'maxpool' ? this.reluBeforePool.get(node.name) : undefined;
+        const fusedRule = FUSED_RULES[rules].reluMaxpool;
+        if (relu !== undefined && fusedRule !== undefined && relu.name !== layer?.name) {
+          // The relu gets no gradient of its own and is skipped; its input gets the pool's.
+          const dz = fusedRule({
+            node: node as PoolNode,
+            xs,
+            y: acts.get(node.name)!,
+            dy,
+            params: undefined,
+          });
+          const prev = grads.get(relu.inputs[0]);
+          grads.set(relu.inputs[0], prev === undefined ? dz : tf.add(prev, dz));
+          continue;
+        }
         const dxs = backward(table, {
           node,
           xs,
