@@ -49,7 +49,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     const base = baselineInput(ctx.input, opts.baseline);
     const x = batch.x;
 
-    // Sum of w_s * grad at each path point, per sample; doubles so the sum does not depend on order.
+    // Sum of w_s * grad over the path, per sample, in doubles. Each sample's steps are added in step
+    // order however the points are chunked, so results do not depend on maxBatch.
     const acc = new Float64Array(n * size);
     // Points are (sample, step) pairs, sample-major, so a chunk touches few samples.
     await forChunks(n * steps, ctx, async (start, end) => {
