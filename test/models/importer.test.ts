@@ -113,6 +113,26 @@ describe('tfjs layers import', () => {
     expect(lin.info.outputs).toBe(2);
   });
 
+  it('takes a flat feature vector input as [1, 1, d]', async () => {
+    const file = variant('tiny-mlp', (json) => {
+      const layers = layersOf(json);
+      const flatten = layers.splice(0, 1)[0];
+      layers[0].config.batch_input_shape = [null, 16];
+      expect(flatten.class_name).toBe('Flatten');
+    });
+    const { info } = await importTfjsLayers(file);
+    expect(info.inputShape).toEqual([1, 1, 16]);
+    const m = await loadModel(file, { engine: 'wasm' });
+    const r = await m.gradient({
+      x: new Float32Array(32).fill(0.5),
+      n: 2,
+      outputGrad: Float32Array.of(1, 1),
+    });
+    expect(r.inputGrad.length).toBe(32);
+    expect([...r.inputGrad.subarray(0, 16)]).toEqual([...r.inputGrad.subarray(16)]);
+    m.dispose();
+  });
+
   it('reads Keras 3 spellings (batch_shape, inbound args, flat endpoints, dtype policies)', async () => {
     const file = variant('tiny-resnet', (json) => {
       const cfg = (json.modelTopology as Obj).config as Obj;
