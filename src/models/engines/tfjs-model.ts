@@ -120,32 +120,27 @@ export class TfjsModel implements Model {
         const dy = grads.get(node.name);
         if (dy === undefined || node.op === 'input') continue;
         const xs = node.inputs.map((name) => acts.get(name)!);
+        const y = acts.get(node.name)!;
         const relu = node.op === 'maxpool' ? this.reluBeforePool.get(node.name) : undefined;
         const fusedRule = FUSED_RULES[rules].reluMaxpool;
         if (relu !== undefined && fusedRule !== undefined && relu.name !== layer?.name) {
           // The relu gets no gradient of its own and is skipped; its input gets the pool's.
-          const dz = fusedRule({
-            node: node as PoolNode,
-            xs,
-            y: acts.get(node.name)!,
-            dy,
-            params: undefined,
+          accumulate(
+            grads,
+            relu.inputs[0],
+            fusedRule({ node: node as PoolNode, xs, y, dy, params: undefined }),
+          );
+        } else {
+          const dxs = backward(table, { node, xs, y, dy, params: this.params.get(node.name) });
+          node.inputs.forEach((name, k) => {
+            // Rules may pass dy through or reuse one tensor for several inputs: give each its own handle.
+            const g = dxs[k] === dy || dxs.indexOf(dxs[k]) < k ? tf.clone(dxs[k]) : dxs[k];
+            accumulate(grads, name, g);
           });
-          const prev = grads.get(relu.inputs[0]);
-          grads.set(relu.inputs[0], prev === undefined ? dz : tf.add(prev, dz));
-          continue;
         }
-        const dxs = backward(table, {
-          node,
-          xs,
-          y: acts.get(node.name)!,
-          dy,
-          params: this.params.get(node.name),
-        });
-        node.inputs.forEach((name, k) => {
-          const prev = grads.get(name);
-          grads.set(name, prev === undefined ? dxs[k] : tf.add(prev, dxs[k]));
-        });
+        // Free each gradient once used: peak memory stays near the forward pass's.
+        grads.delete(node.name);
+        dy.dispose();
       }
       if (wantInput) {
         const g = grads.get(this.graph.input);
@@ -214,6 +209,18 @@ export class TfjsModel implements Model {
       hint: didYouMean(name, names),
     });
   }
+}
+
+/** Adds `g` into the gradient of `name` (fan-out sums), freeing the summands. */
+function accumulate(grads: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void {
+  const prev = grads.get(name);
+  if (prev === undefined) {
+    grads.set(name, g);
+    return;
+  }
+  grads.set(name, tf.add(prev, g));
+  prev.dispose();
+  g.dispose();
 }
 
 /** An independent copy: cpu's dataSync shares the tensor's buffer. */
