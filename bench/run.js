@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/models/load.js';
+import { auditSection } from './audit.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -102,7 +103,7 @@ const engineSection = {
   },
 };
 
-const SECTIONS = [engineSection];
+const SECTIONS = [engineSection, auditSection(ROOT, table)];
 
 for (const s of SECTIONS) {
   console.log(`\n## ${s.title}\n`);
