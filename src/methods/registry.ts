@@ -1,14 +1,21 @@
 import { XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
+import { featureAblation } from './feature-ablation.js';
 import { gradCam } from './grad-cam.js';
 import { integratedGradients } from './integrated-gradients.js';
+import { kernelShap } from './kernel-shap.js';
+import { lime } from './lime.js';
 import { occlusion } from './occlusion.js';
+import { rise } from './rise.js';
 import { saliency } from './saliency.js';
 import type { AnyMethod } from './types.js';
 
 /** Every attribution method, by id. A new method is one file plus one line here. */
 export const methods: Record<string, AnyMethod> = Object.fromEntries(
-  [saliency, integratedGradients, gradCam, occlusion].map((m) => [m.id, m]),
+  [saliency, integratedGradients, gradCam, occlusion, featureAblation, lime, kernelShap, rise].map((m) => [
+    m.id,
+    m,
+  ]),
 );
 
 export function getMethod(id: string): AnyMethod {

@@ -1,0 +1,138 @@
+import { rngFor } from '../core/rng.js';
+import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
+import { inputShape } from './_core/batching.js';
+import {
+  type FeatureMask,
+  type FeatureOptions,
+  featureDocs,
+  featureMasks,
+  featureSchema,
+  scoreCoalitions,
+  spread,
+} from './_core/features.js';
+import { weightedLeastSquares } from './_core/wls.js';
+import type { Method } from './types.js';
+
+export interface LimeOptions extends FeatureOptions {
+  samples: number;
+  kernel_width: number;
+  alpha: number;
+  baseline: BaselineSpec;
+}
+
+/**
+ * Cosine distance between x and a coalition's input, from per-feature sums
+ * (x.x, x.b, b.b over the feature's elements): the perturbed input is x on
+ * kept features and b elsewhere, so no input has to be rebuilt.
+ */
+function cosineDistances(
+  x: Float32Array,
+  b: Float32Array,
+  mask: FeatureMask,
+  c: number,
+  z: Uint8Array,
+  rows: number,
+): Float64Array {
+  const m = mask.count;
+  const xx = new Float64Array(m);
+  const xb = new Float64Array(m);
+  const bb = new Float64Array(m);
+  for (let p = 0; p < mask.labels.length; p++) {
+    const f = mask.labels[p];
+    for (let k = p * c; k < (p + 1) * c; k++) {
+      xx[f] += x[k] * x[k];
+      xb[f] += x[k] * b[k];
+      bb[f] += b[k] * b[k];
+    }
+  }
+  let norm2 = 0;
+  for (let f = 0; f < m; f++) norm2 += xx[f];
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let dot = 0;
+    let pert2 = 0;
+    for (let f = 0; f < m; f++) {
+      const on = z[r * m + f] === 1;
+      dot += on ? xx[f] : xb[f];
+      pert2 += on ? xx[f] : bb[f];
+    }
+    // torch.nn.CosineSimilarity: x.y / max(|x| |y|, 1e-8).
+    out[r] = 1 - dot / Math.max(Math.sqrt(norm2 * pert2), 1e-8);
+  }
+  return out;
+}
+
+export const lime: Method<LimeOptions> = {
+  id: 'lime',
+  title: 'LIME',
+  summary:
+    "Fits a weighted linear surrogate to the target logit on random on/off patterns of superpixels (off = baseline), weighting each pattern by an exponential kernel on its cosine distance to the input; each superpixel's coefficient is the attribution of every value in it. Captum's Lime with a feature mask, but a closed-form weighted ridge instead of SkLearnLasso.",
+  references: [
+    'Ribeiro, Singh & Guestrin 2016, "Why Should I Trust You?" (arXiv:1602.04938)',
+    'captum.attr.Lime',
+    'Achanta et al. 2012, SLIC Superpixels (TPAMI 34(11))',
+  ],
+  family: 'sampling',
+  completeness: false,
+  schema: {
+    type: 'object',
+    properties: {
+      ...featureSchema,
+      samples: { type: 'integer', minimum: 1 },
+      kernel_width: { type: 'number', exclusiveMinimum: 0 },
+      alpha: { type: 'number', minimum: 0 },
+      baseline: baselineSchema,
+    },
+    additionalProperties: false,
+  },
+  defaults: {
+    features: 'slic',
+    grid: [8, 8],
+    segments: 50,
+    compactness: 10,
+    samples: 200,
+    kernel_width: 1,
+    alpha: 0.01,
+    baseline: 'zeros',
+  },
+  optionDocs: {
+    ...featureDocs,
+    samples:
+      "Random on/off patterns, each one forward pass (Captum n_samples, default 25 there; we default to 200 because a least-squares fit of ~50 superpixel coefficients on 25 samples is underdetermined). Each feature is on with probability 0.5 (Captum's default perturb_func), drawn from the seeded counter RNG.",
+    kernel_width:
+      "Width of the similarity kernel exp(-d^2 / (2 kernel_width^2)) on the cosine distance d between the input and the perturbed input, both flattened (Captum get_exp_kernel_similarity_function('cosine', kernel_width=1.0)).",
+    alpha:
+      "Ridge penalty of the surrogate: minimises sum_k w_k (y_k - b - z_k . phi)^2 + alpha |phi|^2 with an unpenalised intercept (sklearn Ridge with sample_weight). Captum's default surrogate is SkLearnLasso(alpha=0.01), whose alpha scales an L1 penalty on a mean loss: same name, different objective; a ridge has a closed form, is deterministic and does not zero small superpixels.",
+    baseline: `Value of a switched-off feature (Captum baselines, default 0). ${BASELINE_DOC}`,
+  },
+  async attribute(model, batch, targets, opts, ctx) {
+    const [h, w, c] = inputShape(batch, targets, ctx);
+    const size = h * w * c;
+    const masks = featureMasks(batch, ctx, opts);
+    const base = baselineInput(ctx.input, opts.baseline);
+    const rows = opts.samples;
+    // Draw r, feature f of a sample is the RNG's draw r * m + f: independent of batching.
+    const coalitions = masks.map(({ count: m }, i) => {
+      const rng = rngFor(ctx.seed, ctx.unitId, batch.ids[i]);
+      return Uint8Array.from({ length: rows * m }, (_, q) => (rng.at(q) < 0.5 ? 1 : 0));
+    });
+    const scores = await scoreCoalitions(model, batch, targets, masks, base, coalitions, ctx);
+    const values = new Float32Array(batch.n * size);
+    for (let i = 0; i < batch.n; i++) {
+      const m = masks[i].count;
+      const x = batch.x.subarray(i * size, (i + 1) * size);
+      const d = cosineDistances(x, base, masks[i], c, coalitions[i], rows);
+      const weights = d.map((v) => Math.exp(-(v * v) / (2 * opts.kernel_width ** 2)));
+      const fit = weightedLeastSquares({
+        X: Float64Array.from(coalitions[i]),
+        y: scores[i],
+        w: weights,
+        cols: m,
+        alpha: opts.alpha,
+        intercept: true,
+      });
+      spread(fit.coef, masks[i], c, values.subarray(i * size, (i + 1) * size));
+    }
+    return { values, shape: [batch.n, h, w, c] };
+  },
+};
