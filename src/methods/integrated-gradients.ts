@@ -1,6 +1,7 @@
-import { oneHot, targetLogits } from '../core/tensor.js';
+import { targetLogits } from '../core/tensor.js';
 import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { forChunks, forwardEach, inputShape } from './_core/batching.js';
+import { forwardEach, inputShape } from './_core/batching.js';
+import { gradientsAt } from './_core/gradients.js';
 import { QUADRATURE_RULES, type QuadratureRule, quadrature } from './_core/quadrature.js';
 import type { Method } from './types.js';
 
@@ -53,27 +54,23 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     // order however the points are chunked, so results do not depend on maxBatch.
     const acc = new Float64Array(n * size);
     // Points are (sample, step) pairs, sample-major, so a chunk touches few samples.
-    await forChunks(n * steps, ctx, async (start, end) => {
-      const m = end - start;
-      const pts = new Float32Array(m * size);
-      const tgt = new Int32Array(m);
-      for (let j = 0; j < m; j++) {
-        const i = Math.floor((start + j) / steps);
-        const a = alphas[(start + j) % steps];
-        const xi = i * size;
-        const o = j * size;
-        for (let p = 0; p < size; p++) pts[o + p] = base[p] + a * (x[xi + p] - base[p]);
-        tgt[j] = targets[i];
-      }
-      const { inputGrad } = await model.gradient({ x: pts, n: m, outputGrad: oneHot(tgt, k) });
-      for (let j = 0; j < m; j++) {
-        const i = Math.floor((start + j) / steps);
-        const wt = weights[(start + j) % steps];
-        const g = j * size;
-        const ai = i * size;
-        for (let p = 0; p < size; p++) acc[ai + p] += wt * inputGrad[g + p];
-      }
-    });
+    await gradientsAt(
+      model,
+      n * steps,
+      size,
+      (j, dst) => {
+        const i = Math.floor(j / steps);
+        const a = alphas[j % steps];
+        for (let p = 0; p < size; p++) dst[p] = base[p] + a * (x[i * size + p] - base[p]);
+        return targets[i];
+      },
+      (j, g) => {
+        const wt = weights[j % steps];
+        const ai = Math.floor(j / steps) * size;
+        for (let p = 0; p < size; p++) acc[ai + p] += wt * g[p];
+      },
+      ctx,
+    );
 
     const values = new Float32Array(n * size);
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
-import { oneHot } from '../core/tensor.js';
-import { forChunks, inputShape } from './_core/batching.js';
+import { inputShape } from './_core/batching.js';
+import { inputGradients } from './_core/gradients.js';
 import type { Method } from './types.js';
 
 export interface SaliencyOptions {
@@ -28,18 +28,7 @@ export const saliency: Method<SaliencyOptions> = {
   },
   async attribute(model, batch, targets, opts, ctx) {
     const [h, w, c] = inputShape(batch, targets, ctx);
-    const size = h * w * c;
-    const k = model.info.outputs;
-    const values = new Float32Array(batch.n * size);
-    await forChunks(batch.n, ctx, async (start, end) => {
-      const m = end - start;
-      const { inputGrad } = await model.gradient({
-        x: batch.x.subarray(start * size, end * size),
-        n: m,
-        outputGrad: oneHot(targets.subarray(start, end), k),
-      });
-      values.set(inputGrad.subarray(0, m * size), start * size);
-    });
+    const values = await inputGradients(model, batch.x, batch.n, targets, ctx);
     if (opts.abs) for (let i = 0; i < values.length; i++) values[i] = Math.abs(values[i]);
     return { values, shape: [batch.n, h, w, c] };
   },

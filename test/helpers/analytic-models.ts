@@ -148,7 +148,7 @@ export function camNet(p: CamParams): Model {
   const layers: LayerInfo[] = [
     { name: 'pool', op: 'avgpool', shape: [ph, pw, c], spatial: true },
     { name: 'act', op: 'relu', shape: [ph, pw, K], spatial: true },
-    { name: 'gap', op: 'gap', shape: [K], spatial: false },
+    { name: 'gap', op: 'globalavgpool', shape: [K], spatial: false },
     { name: 'logits', op: 'dense', shape: [k], spatial: false },
   ];
   const run = (x: Float32Array, n: number) => {

@@ -3,7 +3,9 @@
  * torch.nn.functional.interpolate(mode='bilinear', align_corners=False):
  * half-pixel centres, negative source coordinates clamped to 0, the far
  * neighbour clamped at the edge, no antialiasing. Captum's
- * LayerAttribution.interpolate calls it this way.
+ * LayerAttribution.interpolate calls it this way. `alignCorners: true` is
+ * align_corners=True instead (torch.nn.UpsamplingBilinear2d, which
+ * pytorch-grad-cam's ScoreCAM uses for its masks): corner centres coincide.
  */
 export function resizeBilinear(
   src: Float32Array,
@@ -13,10 +15,11 @@ export function resizeBilinear(
   c: number,
   outH: number,
   outW: number,
+  alignCorners = false,
 ): Float32Array {
   const out = new Float32Array(n * outH * outW * c);
-  const ys = sourceIndex(h, outH);
-  const xs = sourceIndex(w, outW);
+  const ys = sourceIndex(h, outH, alignCorners);
+  const xs = sourceIndex(w, outW, alignCorners);
   for (let i = 0; i < n; i++) {
     const base = i * h * w * c;
     for (let oy = 0; oy < outH; oy++) {
@@ -44,12 +47,12 @@ interface Tap {
   l1: number;
 }
 
-/** torch's area_pixel_compute_source_index for linear modes, align_corners=False, no scale_factor. */
-function sourceIndex(inSize: number, outSize: number): Tap[] {
-  const scale = inSize / outSize;
+/** torch's area_pixel_compute_source_index for linear modes, no scale_factor. */
+function sourceIndex(inSize: number, outSize: number, alignCorners: boolean): Tap[] {
+  const scale = alignCorners ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : inSize / outSize;
   const taps: Tap[] = [];
   for (let d = 0; d < outSize; d++) {
-    const s = Math.max(0, (d + 0.5) * scale - 0.5);
+    const s = alignCorners ? d * scale : Math.max(0, (d + 0.5) * scale - 0.5);
     const i0 = Math.min(Math.floor(s), inSize - 1);
     const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
     taps.push({ i0, i1, l1: s - i0 });
