@@ -47,7 +47,9 @@ function regionsPerLabel(labels: Int32Array, h: number, w: number): Map<number, 
 
 describe('SLIC superpixels', () => {
   it('converts sRGB to CIELAB like skimage (white, black, primaries)', () => {
-    const close = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 1));
+    const close = (a: number[], b: number[]) => {
+      for (const [i, v] of a.entries()) expect(v).toBeCloseTo(b[i], 1);
+    };
     close(rgbToLab(1, 1, 1), [100, 0, 0]);
     close(rgbToLab(0, 0, 0), [0, 0, 0]);
     // skimage.color.rgb2lab([[[1,0,0]]]) etc.
