@@ -1,8 +1,9 @@
 import { chunks } from '../data/dataset.js';
+import { type NoOptions, noOptions } from './_core/no-options.js';
 import { predictions } from './_core/stats.js';
 import type { Check } from './types.js';
 
-export type AccuracyOptions = Record<string, never>;
+export type AccuracyOptions = NoOptions;
 
 export const accuracy: Check<AccuracyOptions> = {
   id: 'accuracy',
@@ -15,9 +16,7 @@ export const accuracy: Check<AccuracyOptions> = {
   needs: {},
   statistics: ['accuracy', 'worst_class_accuracy', 'worst_group_accuracy'],
   score: '1 when the predicted class equals the label, else 0.',
-  schema: { type: 'object', properties: {}, additionalProperties: false },
-  defaults: {},
-  optionDocs: {},
+  ...noOptions,
   async evaluate(ctx) {
     const n = ctx.samples.length;
     const pred = new Int32Array(n);

@@ -1,8 +1,9 @@
 import { chunks } from '../data/dataset.js';
+import { type NoOptions, noOptions } from './_core/no-options.js';
 import { hasNaN } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
-export type MassInBoxOptions = Record<string, never>;
+export type MassInBoxOptions = NoOptions;
 
 export const attributionMassInBox: Check<MassInBoxOptions> = {
   id: 'attribution-mass-in-box',
@@ -20,9 +21,7 @@ export const attributionMassInBox: Check<MassInBoxOptions> = {
   statistics: ['chance'],
   score:
     "sum(max(a,0) inside the boxes) / sum(max(a,0)); chance (the boxes' share of the image) is reported beside it.",
-  schema: { type: 'object', properties: {}, additionalProperties: false },
-  defaults: {},
-  optionDocs: {},
+  ...noOptions,
   async evaluate(ctx) {
     const samples: SampleScore[] = [];
     let chanceSum = 0;

@@ -1,7 +1,8 @@
 import { chunks } from '../data/dataset.js';
+import { type NoOptions, noOptions } from './_core/no-options.js';
 import type { Check, SampleScore } from './types.js';
 
-export type CompletenessOptions = Record<string, never>;
+export type CompletenessOptions = NoOptions;
 
 export const completeness: Check<CompletenessOptions> = {
   id: 'completeness',
@@ -18,9 +19,7 @@ export const completeness: Check<CompletenessOptions> = {
   needs: {},
   statistics: [],
   score: '|sum(a) - (F(x) - F(baseline))| / max(|F(x) - F(baseline)|, 1e-6), on the target logit.',
-  schema: { type: 'object', properties: {}, additionalProperties: false },
-  defaults: {},
-  optionDocs: {},
+  ...noOptions,
   async evaluate(ctx) {
     const samples: SampleScore[] = [];
     let done = 0;

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { XauditError } from '../../src/core/errors.js';
 import { parseCsv } from '../../src/data/csv.js';
 import { decodeSample } from '../../src/data/image.js';
-import { loadManifest } from '../../src/data/manifest.js';
+import { type Box, loadManifest, type Sample } from '../../src/data/manifest.js';
+
+/** A wolf sample of the manifest's line 2, for decoding tests. */
+function sample(dir: string, id: string, boxes: Box[]): Sample {
+  return { id, file: join(dir, id), label: 'wolf', labelIndex: 1, boxes, mask: null, group: null, line: 2 };
+}
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'xaudit-manifest-'));
@@ -64,54 +69,33 @@ describe('manifest', () => {
     await sharp(px, { raw: { width: 8, height: 4, channels: 3 } })
       .png()
       .toFile(join(dir, 'i.png'));
-    const d = await decodeSample(
-      {
-        id: 'i.png',
-        file: join(dir, 'i.png'),
-        label: 'wolf',
-        labelIndex: 1,
-        boxes: [[4, 0, 8, 4]],
-        mask: null,
-        group: null,
-        line: 2,
-      },
-      { range: [0, 1], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], shape: [4, 8, 3] },
-    );
+    const d = await decodeSample(sample(dir, 'i.png', [[4, 0, 8, 4]]), {
+      range: [0, 1],
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      shape: [4, 8, 3],
+    });
     expect(d.x[0]).toBeCloseTo(-1, 6);
     expect(d.x[(0 * 8 + 7) * 3]).toBeCloseTo(1, 6);
     expect(Array.from(d.boxMask ?? [])).toEqual(Array.from({ length: 32 }, (_, p) => (p % 8 >= 4 ? 1 : 0)));
-    const small = await decodeSample(
-      {
-        id: 'i.png',
-        file: join(dir, 'i.png'),
-        label: 'wolf',
-        labelIndex: 1,
-        boxes: [[4, 0, 8, 4]],
-        mask: null,
-        group: null,
-        line: 2,
-      },
-      { range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1], shape: [2, 4, 3] },
-    );
+    const small = await decodeSample(sample(dir, 'i.png', [[4, 0, 8, 4]]), {
+      range: [0, 1],
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      shape: [2, 4, 3],
+    });
     expect(small.boxes).toEqual([[2, 0, 4, 2]]);
   });
 
   it('names an undecodable image', async () => {
     const dir = await tmp();
     await writeFile(join(dir, 'bad.png'), 'not a png');
-    const e = await decodeSample(
-      {
-        id: 'bad.png',
-        file: join(dir, 'bad.png'),
-        label: 'wolf',
-        labelIndex: 1,
-        boxes: [],
-        mask: null,
-        group: null,
-        line: 2,
-      },
-      { range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1], shape: [4, 4, 3] },
-    ).catch((x: unknown) => x);
+    const e = await decodeSample(sample(dir, 'bad.png', []), {
+      range: [0, 1],
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      shape: [4, 4, 3],
+    }).catch((x: unknown) => x);
     expect((e as XauditError).code).toBe('IMAGE_DECODE');
     expect((e as XauditError).message).toContain('bad.png');
   });
