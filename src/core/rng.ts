@@ -56,6 +56,16 @@ export class CounterRng {
     return Math.floor(this.next() * n);
   }
 
+  /**
+   * The `index`-th standard normal of the stream (Box-Muller on draws 2*index and 2*index + 1):
+   * addressable, so a value never depends on how many were drawn before it.
+   */
+  normalAt(index: number): number {
+    const u1 = 1 - this.at(2 * index);
+    const u2 = this.at(2 * index + 1);
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+
   /** Standard normal (Box-Muller; uses two draws). */
   normal(): number {
     const u1 = 1 - this.next();

@@ -14,6 +14,7 @@ import { occlusion } from './occlusion.js';
 import { rise } from './rise.js';
 import { saliency } from './saliency.js';
 import { scoreCam } from './score-cam.js';
+import { smoothgrad } from './smoothgrad.js';
 import type { AnyMethod } from './types.js';
 import { xgradCam } from './xgrad-cam.js';
 
@@ -35,6 +36,7 @@ export const methods: Record<string, AnyMethod> = Object.fromEntries(
     layerCam,
     scoreCam,
     eigenCam,
+    smoothgrad,
   ].map((m) => [m.id, m]),
 );
 

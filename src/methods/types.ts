@@ -21,6 +21,15 @@ export interface RunContext {
   /** Most inputs sent to the engine in one call (the memory budget). */
   maxBatch: number;
   signal?: AbortSignal;
+  /**
+   * Reference inputs drawn from the data ([n, h, w, c], normalised like batch.x) for methods whose
+   * baseline is a distribution (expected-gradients, gradient-shap with baseline: dataset). The set
+   * must not depend on the batch or the shard, or results would. Optional: the methods that need
+   * it fail with a clear error when it is missing.
+   */
+  baselines?: { x: Float32Array; n: number };
+  /** Directory that relative file paths in options (a baseline .npy) resolve against; default: cwd. */
+  baseDir?: string;
 }
 
 export interface Attribution {
