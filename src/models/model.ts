@@ -37,8 +37,36 @@ export interface ForwardResult {
   captured: Map<string, Float32Array>;
 }
 
-/** Backward rule set; later methods add guided backprop, deconvnet, LRP, DeepLIFT. */
-export type BackwardRules = 'gradient';
+/**
+ * Backward rule set of the reverse pass. 'gradient' is the plain gradient; 'guided-backprop' and
+ * 'deconvnet' change the relu rule (Captum's GuidedBackprop / Deconvolution); 'deeplift' propagates
+ * rescale multipliers against `reference` (Captum's DeepLift); 'lrp' propagates relevance by the
+ * per-layer rules of `lrp`. An engine that cannot apply a rule set must throw, never fall back.
+ */
+export type BackwardRules = 'gradient' | 'guided-backprop' | 'deconvnet' | 'deeplift' | 'lrp';
+
+/** LRP rule of one linear layer (zennit's rule of the same name; 'alpha-beta' uses alpha and beta). */
+export type LrpRule = 'epsilon' | 'gamma' | 'alpha-beta' | 'flat' | 'zbox';
+
+/**
+ * Which LRP rule each conv2d/dense layer uses and the rules' parameters. The rest is fixed:
+ * activations pass relevance through, max-pool routes it to the window's maximum, add/avg-pool
+ * split it in proportion to their inputs (zennit's Norm), batchnorm uses epsilon.
+ */
+export interface LrpConfig {
+  conv: LrpRule;
+  dense: LrpRule;
+  /** Overrides the rule of the first conv2d/dense layer in topological order (zennit's first_map). */
+  first?: LrpRule;
+  /** Epsilon of the epsilon rule (also batchnorm's); every other rule adds a fixed 1e-6 stabiliser. */
+  epsilon: number;
+  gamma: number;
+  alpha: number;
+  beta: number;
+  /** zbox: lowest and highest valid values of one (normalised) input sample, [h*w*c] each. */
+  low?: Float32Array;
+  high?: Float32Array;
+}
 
 export interface GradientRequest {
   /** [n, h, w, c] input. */
@@ -51,11 +79,20 @@ export interface GradientRequest {
   /** Compute the input gradient (default true); false stops the reverse pass at `layer`. */
   inputGrad?: boolean;
   rules?: BackwardRules;
+  /**
+   * deeplift: the reference input of each sample, [n, h, w, c] like x (repeat a shared baseline).
+   * The backward quantity is then the multiplier m with attribution m * (x - reference).
+   */
+  reference?: Float32Array;
+  /** lrp: the rules. The backward quantity is relevance, seeded with outputGrad itself (not times the logit). */
+  lrp?: LrpConfig;
 }
 
 export interface GradientResult {
   logits: Float32Array;
-  /** [n, h, w, c]; empty when inputGrad was false. */
+  /** deeplift: logits of the reference inputs, [n, outputs]. */
+  referenceLogits?: Float32Array;
+  /** [n, h, w, c]; empty when inputGrad was false. Under other rules, their backward quantity. */
   inputGrad: Float32Array;
   layerActivation?: Float32Array;
   layerGrad?: Float32Array;

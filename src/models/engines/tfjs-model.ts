@@ -13,7 +13,7 @@ import type {
   ModelInfo,
 } from '../model.js';
 import { activate, chooseBackend, type TfBackend } from './tfjs-backend.js';
-import { backward, FUSED_RULES, RULE_TABLES } from './tfjs-backward.js';
+import { backward, ruleSet } from './tfjs-backward.js';
 import { forwardNode } from './tfjs-forward.js';
 import { createParams, disposeParams, type NodeParams } from './tfjs-params.js';
 
@@ -96,14 +96,25 @@ export class TfjsModel implements Model {
     if (!wantInput && layer === undefined) {
       throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
     }
-    const rules = req.rules ?? 'gradient';
-    const table = RULE_TABLES[rules];
+    const rules = ruleSet(req, this.graph);
+    const table = rules.table;
+    const ref = req.reference;
+    if (ref !== undefined && ref.length !== x.length) {
+      throw new XauditError('INTERNAL', `reference has ${ref.length} values, expected ${x.length} like x`);
+    }
     const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
     tf.tidy(() => {
       const acts = new Map<string, tf.Tensor>();
       const keep = new Set(layer === undefined ? [] : [layer.name]);
+      // Naming the conv/dense nodes as wanted keeps their pre-relu outputs (no forward fusion).
+      if (rules.preActivations) for (const name of this.fusedRelu.keys()) keep.add(name);
       for (const node of this.graph.nodes) this.run(node, x, n, acts, keep);
       out.logits = copy(acts.get(this.graph.output)!);
+      const refActs = new Map<string, tf.Tensor>();
+      if (ref !== undefined) {
+        for (const node of this.graph.nodes) this.run(node, ref, n, refActs, keep);
+        out.referenceLogits = copy(refActs.get(this.graph.output)!);
+      }
       const grads = new Map<string, tf.Tensor>([
         [this.graph.output, tf.tensor2d(req.outputGrad, [n, this.info.outputs])],
       ]);
@@ -122,7 +133,7 @@ export class TfjsModel implements Model {
         const xs = node.inputs.map((name) => acts.get(name)!);
         const y = acts.get(node.name)!;
         const relu = node.op === 'maxpool' ? this.reluBeforePool.get(node.name) : undefined;
-        const fusedRule = FUSED_RULES[rules].reluMaxpool;
+        const fusedRule = rules.fused.reluMaxpool;
         if (relu !== undefined && fusedRule !== undefined && relu.name !== layer?.name) {
           // The relu gets no gradient of its own and is skipped; its input gets the pool's.
           accumulate(
@@ -131,7 +142,11 @@ export class TfjsModel implements Model {
             fusedRule({ node: node as PoolNode, xs, y, dy, params: undefined }),
           );
         } else {
-          const dxs = backward(table, { node, xs, y, dy, params: this.params.get(node.name) });
+          const refOf =
+            ref === undefined
+              ? undefined
+              : { xs: node.inputs.map((nm) => refActs.get(nm)!), y: refActs.get(node.name)! };
+          const dxs = backward(table, { node, xs, y, dy, params: this.params.get(node.name), ref: refOf });
           node.inputs.forEach((name, k) => {
             // Rules may pass dy through or reuse one tensor for several inputs: give each its own handle.
             const g = dxs[k] === dy || dxs.indexOf(dxs[k]) < k ? tf.clone(dxs[k]) : dxs[k];
