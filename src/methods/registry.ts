@@ -2,9 +2,11 @@ import { XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { cam } from './cam.js';
 import { eigenCam } from './eigen-cam.js';
+import { expectedGradients } from './expected-gradients.js';
 import { featureAblation } from './feature-ablation.js';
 import { gradCam } from './grad-cam.js';
 import { gradCamPlusPlus } from './grad-cam++.js';
+import { gradientShap } from './gradient-shap.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { kernelShap } from './kernel-shap.js';
@@ -37,6 +39,8 @@ export const methods: Record<string, AnyMethod> = Object.fromEntries(
     scoreCam,
     eigenCam,
     smoothgrad,
+    gradientShap,
+    expectedGradients,
   ].map((m) => [m.id, m]),
 );
 

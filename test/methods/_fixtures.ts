@@ -13,8 +13,9 @@ export function transformOf(shape: [number, number, number]): InputTransform {
   };
 }
 
+/** Also supplies 3 data set reference inputs, for methods whose baseline is drawn from the data. */
 export function ctxOf(input: InputTransform, maxBatch = 1000, signal?: AbortSignal): RunContext {
-  return { seed: 1, unitId: 'test', input, maxBatch, signal };
+  return { seed: 1, unitId: 'test', input, maxBatch, signal, baselines: { x: inputsOf(input, 3, 99), n: 3 } };
 }
 
 /** n normalised inputs drawn from valid pixels in [0, 1]. */
