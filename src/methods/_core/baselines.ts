@@ -1,8 +1,11 @@
+import { resolve } from 'node:path';
 import { XauditError } from '../../core/errors.js';
-import type { CounterRng } from '../../core/rng.js';
+import { readNpy } from '../../core/npy.js';
+import { type CounterRng, rngFor } from '../../core/rng.js';
 import type { JsonSchema } from '../../core/unit.js';
 import { constantInput, type InputTransform, normalise } from '../../data/input.js';
-import type { RunContext } from '../types.js';
+import type { Batch, RunContext } from '../types.js';
+import { gaussianBlur } from './blur.js';
 
 /** A reference input: a name, or a pixel value in units of `input.range`. */
 export type BaselineSpec = 'zeros' | 'black' | 'white' | number;
@@ -86,4 +89,66 @@ export function drawnBaselines(
   }
   const fixed = baselineInput(t, spec);
   return (_rng, _s, dst) => dst.set(fixed);
+}
+
+/** A path method's baseline: fixed, uniform noise or a blur of each input, or a file. */
+export type PathBaselineSpec = BaselineSpec | 'uniform' | 'blur' | { file: string };
+
+export const pathBaselineSchema: JsonSchema = {
+  anyOf: [
+    { type: 'string', enum: [...BASELINE_NAMES, 'uniform', 'blur'] },
+    { type: 'number' },
+    {
+      type: 'object',
+      properties: { file: { type: 'string', minLength: 1 } },
+      required: ['file'],
+      additionalProperties: false,
+    },
+  ],
+};
+
+export const PATH_BASELINE_DOC = `${BASELINE_DOC} 'uniform' is uniform noise over input.range, one image per sample drawn from the counter-based RNG (keyed by seed, explanation id and sample id); 'blur' is the input blurred with a Gaussian of the sigma option (scipy.ndimage.gaussian_filter, mode reflect); {file: path.npy} is a float32/float64 array of pixel values in input.range units, shape [h, w, c] or [1, h, w, c] (or [h, w] for one channel), normalised like the input; a relative path resolves against the spec's directory. Captum takes baselines as tensors: pass the same image as a file for parity.`;
+
+/**
+ * Per-sample baselines [n, h, w, c] for a batch, normalised; `shared` when
+ * every sample has the same one (then only the first is filled and used).
+ */
+export async function sampleBaselines(
+  spec: PathBaselineSpec,
+  batch: Batch,
+  ctx: RunContext,
+  sigma: number,
+): Promise<{ values: Float32Array; shared: boolean }> {
+  const t = ctx.input;
+  const [h, w, c] = t.shape;
+  const size = h * w * c;
+  if (typeof spec === 'object') return { values: await fileBaseline(spec.file, ctx), shared: true };
+  if (spec !== 'uniform' && spec !== 'blur') return { values: baselineInput(t, spec), shared: true };
+  const values = new Float32Array(batch.n * size);
+  for (let i = 0; i < batch.n; i++) {
+    const dst = values.subarray(i * size, (i + 1) * size);
+    if (spec === 'blur') dst.set(gaussianBlur(batch.x.subarray(i * size, (i + 1) * size), h, w, c, sigma));
+    else uniformInput(t, rngFor(ctx.seed, `${ctx.unitId}/baseline`, batch.ids[i]), 0, dst);
+  }
+  return { values, shared: false };
+}
+
+async function fileBaseline(file: string, ctx: RunContext): Promise<Float32Array> {
+  const t = ctx.input;
+  const [h, w, c] = t.shape;
+  const path = resolve(ctx.baseDir ?? process.cwd(), file);
+  const a = await readNpy(path);
+  const fits = [[h, w, c], [1, h, w, c], ...(c === 1 ? [[h, w]] : [])].some(
+    (s) => s.join() === a.shape.join(),
+  );
+  if (!fits || (a.dtype !== 'float32' && a.dtype !== 'float64')) {
+    throw new XauditError(
+      'SPEC_INVALID',
+      `the baseline ${path} is ${a.dtype} [${a.shape.join(', ')}]; expected float32 or float64 [${h}, ${w}, ${c}] (or [1, ${h}, ${w}, ${c}]) pixel values`,
+      { location: { file: path } },
+    );
+  }
+  const out = new Float32Array(h * w * c);
+  for (let p = 0; p < out.length; p++) out[p] = normalise(t, a.data[p], p % c);
+  return out;
 }
