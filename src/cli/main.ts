@@ -5,6 +5,7 @@ import { prepareAudit } from '../audit/prepare.js';
 import { runAudit } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
 import { isXauditError } from '../core/errors.js';
+import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS, listUnits } from './list.js';
 import { progressPrinter } from './progress.js';
@@ -122,6 +123,31 @@ export async function main(
     )
     .action((kind: (typeof LIST_KINDS)[number] | 'all') => {
       io.stdout.write(listUnits(kind));
+    });
+
+  program
+    .command('explain')
+    .description(
+      'compute one method on given inputs; write the attribution (.npy, NHWC float32) and timings.json beside it',
+    )
+    .requiredOption('--model <path>', 'model file or directory')
+    .requiredOption('--method <id>', 'method id (see `xaudit list methods`)')
+    .option('--options <json>', 'method options as a JSON object, e.g. \'{"steps": 64}\'')
+    .requiredOption('--input <file>', '.npy of normalised inputs ([n,h,w,c] or [h,w,c]) or an image')
+    .option('--target <t>', 'class index, class name (with --classes) or .npy of indices; default: predicted')
+    .option('--classes <names>', 'class names, comma-separated')
+    .option('--size <h,w>', 'input size; must match the model')
+    .option('--range <lo,hi>', 'pixel range images are scaled to (default 0,1)')
+    .option('--mean <m>', 'per-channel mean, one or three values')
+    .option('--std <s>', 'per-channel std, one or three values')
+    .option('--seed <n>', 'seed of the random draws (default 0)')
+    .option('--id <name>', 'explanation id keying the random draws, as in a spec (default: the method id)')
+    .option('--max-batch <n>', 'most inputs per engine call (default 32)')
+    .addOption(new Option('--engine <engine>', 'engine').choices(['auto', 'wasm', 'cpu']))
+    .requiredOption('-o, --out <file>', 'output .npy')
+    .action(async (o: ExplainArgs) => {
+      const r = await explain(requestFromArgs(o));
+      io.stdout.write(`${o.out}: [${r.shape.join(', ')}] float32; ${r.timingsFile}\n`);
     });
 
   program
