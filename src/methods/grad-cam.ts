@@ -1,6 +1,16 @@
-import { type CamOptions, camMethod, channelSums, weightedSum } from './_core/cam.js';
+import { type CamOptions, type CamVariant, camMethod, channelSums, weightedSum } from './_core/cam.js';
 
 export type GradCamOptions = CamOptions;
+
+/** Grad-CAM's weighting: w_k is the spatial mean of the gradient (guided-grad-cam reuses it). */
+export const gradCamVariant: CamVariant<CamOptions> = {
+  gradient: true,
+  map: (s) =>
+    weightedSum(
+      s,
+      channelSums(s, (_a, g) => g).map((v) => v / s.cells),
+    ),
+};
 
 export const gradCam = camMethod<GradCamOptions>(
   {
@@ -15,12 +25,5 @@ export const gradCam = camMethod<GradCamOptions>(
       'captum.attr.LayerAttribution.interpolate',
     ],
   },
-  {
-    gradient: true,
-    map: (s) =>
-      weightedSum(
-        s,
-        channelSums(s, (_a, g) => g).map((v) => v / s.cells),
-      ),
-  },
+  gradCamVariant,
 );

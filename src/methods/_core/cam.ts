@@ -12,7 +12,7 @@ import type { LayerInfo, Model } from '../../models/model.js';
 import type { Attribution, Batch, Method, RunContext } from '../types.js';
 import { forChunks, inputShape } from './batching.js';
 import { resolveSpatialLayer } from './layers.js';
-import { resizeBilinear } from './resize.js';
+import { resizeBilinear, resizeNearest } from './resize.js';
 
 export interface CamOptions {
   layer: string;
@@ -98,7 +98,8 @@ export function weightedSum(s: CamSample, w: Float64Array): Float64Array {
 /**
  * The attribution of a CAM variant: [n, h, w, 1]. ReLU comes before
  * upsampling, as in pytorch-grad-cam and Captum (bilinear keeps a
- * non-negative map non-negative).
+ * non-negative map non-negative). `interpolate` 'nearest' is for Captum's
+ * GuidedGradCam, whose default interpolate_mode it is.
  */
 export async function camAttribute<O extends CamOptions>(
   variant: CamVariant<O>,
@@ -107,6 +108,7 @@ export async function camAttribute<O extends CamOptions>(
   targets: Int32Array,
   opts: O,
   ctx: RunContext,
+  interpolate: 'bilinear' | 'nearest' = 'bilinear',
 ): Promise<Attribution> {
   const [h, w, c] = inputShape(batch, targets, ctx);
   const size = h * w * c;
@@ -147,7 +149,8 @@ export async function camAttribute<O extends CamOptions>(
     }
     for (let p = 0; p < m * cells; p++) cam[start * cells + p] = opts.relu && maps[p] < 0 ? 0 : maps[p];
   });
-  const values = lh === h && lw === w ? cam : resizeBilinear(cam, batch.n, lh, lw, 1, h, w);
+  const resize = interpolate === 'nearest' ? resizeNearest : resizeBilinear;
+  const values = lh === h && lw === w ? cam : resize(cam, batch.n, lh, lw, 1, h, w);
   return { values, shape: [batch.n, h, w, 1] };
 }
 

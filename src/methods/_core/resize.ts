@@ -40,6 +40,33 @@ export function resizeBilinear(
   return out;
 }
 
+/**
+ * Nearest-neighbour resize of [n, h, w, c] maps to [n, outH, outW, c], like
+ * torch.nn.functional.interpolate(mode='nearest'): source index floor(d * in / out).
+ */
+export function resizeNearest(
+  src: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  outH: number,
+  outW: number,
+): Float32Array {
+  const out = new Float32Array(n * outH * outW * c);
+  const ys = Array.from({ length: outH }, (_, d) => Math.min(Math.floor((d * h) / outH), h - 1));
+  const xs = Array.from({ length: outW }, (_, d) => Math.min(Math.floor((d * w) / outW), w - 1));
+  for (let i = 0; i < n; i++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const s = ((i * h + ys[oy]) * w + xs[ox]) * c;
+        out.set(src.subarray(s, s + c), ((i * outH + oy) * outW + ox) * c);
+      }
+    }
+  }
+  return out;
+}
+
 interface Tap {
   i0: number;
   i1: number;
