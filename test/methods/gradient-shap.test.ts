@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { targetLogits } from '../../src/core/tensor.js';
 import { constantInput } from '../../src/data/input.js';
 import { baselineInput } from '../../src/methods/_core/baselines.js';
-import { expectedGradients } from '../../src/methods/expected-gradients.js';
 import { gradientShap } from '../../src/methods/gradient-shap.js';
 import { fixedRandom, linear, recordingCalls, tanhNet } from '../helpers/analytic-models.js';
 import { batchOf, ctxOf, inputsOf, maxAbsDiff, transformOf } from './_fixtures.js';
@@ -123,28 +122,5 @@ describe('gradient-shap', () => {
       unitId: 'other',
     });
     expect(maxAbsDiff(other.values, a.values)).toBeGreaterThan(1e-4);
-  });
-});
-
-describe('expected-gradients', () => {
-  it('is gradient-shap with baseline: dataset as its default', async () => {
-    expect(expectedGradients.defaults).toEqual({ samples: 5, stdev: 0, baseline: 'dataset' });
-    const x = inputsOf(t, 2);
-    const targets = Int32Array.from([1, 0]);
-    const e = await expectedGradients.attribute(
-      net(),
-      batchOf(x, 2),
-      targets,
-      expectedGradients.defaults,
-      ctxOf(t),
-    );
-    const g = await gradientShap.attribute(
-      net(),
-      batchOf(x, 2),
-      targets,
-      { ...gradientShap.defaults, baseline: 'dataset' },
-      ctxOf(t),
-    );
-    expect(Array.from(e.values)).toEqual(Array.from(g.values));
   });
 });
