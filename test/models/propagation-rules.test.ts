@@ -1,0 +1,177 @@
+/**
+ * The engine's non-gradient rule tables (guided backprop, deconvnet, DeepLIFT,
+ * LRP) against hand-computed cases on small IR graphs, and the fused
+ * relu -> maxpool rules against their unfused per-op rules.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
+import type { IrNode } from '../../src/models/ir/graph.js';
+import { loadModel } from '../../src/models/load.js';
+import type { BackwardRules, LrpConfig, Model } from '../../src/models/model.js';
+import { expectClose, seededUniform } from './helpers/close.js';
+import { GraphBuilder } from './helpers/ir-build.js';
+
+/** Sets a dense/conv node's weights by hand (no bias unless given). */
+function setWeights(node: IrNode, kernel: number[], bias?: number[]): void {
+  if (node.op !== 'dense' && node.op !== 'conv2d') throw new Error(`${node.name} has no weights`);
+  node.weights = {
+    kernel: Float32Array.from(kernel),
+    ...(bias === undefined ? {} : { bias: Float32Array.from(bias) }),
+  };
+}
+
+/**
+ * x [2] -> h = relu(x W1) [3] -> y = h W2 [1], with
+ * W1 = [[1, -1, -1], [2, 1, -1]] (rows: inputs) and W2 = [1, -2, 1].
+ * At x = (1, 2): z = (5, 1, -3), so relu passes units 1 and 2; dy/dh = (1, -2, 1).
+ */
+async function handNet(): Promise<Model> {
+  const b = new GraphBuilder();
+  const inp = b.input([2]);
+  const d1 = b.dense('d1', inp, 3);
+  setWeights(d1, [1, -1, -1, 2, 1, -1]);
+  const d2 = b.dense('d2', b.unary('r1', 'relu', d1), 1);
+  setWeights(d2, [1, -2, 1]);
+  const { graph, info } = b.build(d2);
+  return TfjsModel.create(graph, info, 'wasm');
+}
+
+describe('guided backprop and deconvnet rules', () => {
+  let model: Model;
+  beforeAll(async () => {
+    model = await handNet();
+  });
+  afterAll(() => model.dispose());
+
+  const at = async (rules: BackwardRules) => [
+    ...(await model.gradient({ x: Float32Array.of(1, 2), n: 1, outputGrad: Float32Array.of(1), rules }))
+      .inputGrad,
+  ];
+
+  it('gradient: W1 (dy/dh * relu mask) = W1 (1, -2, 0) = (3, 0)', async () => {
+    expect((await at('gradient')).map((v) => v + 0)).toEqual([3, 0]);
+  });
+
+  it('guided backprop keeps positive gradients of active units only: W1 (1, 0, 0) = (1, 2)', async () => {
+    expect((await at('guided-backprop')).map((v) => v + 0)).toEqual([1, 2]);
+  });
+
+  it('deconvnet clamps the gradient whatever the input: W1 (1, 0, 1) = (0, 1)', async () => {
+    expect((await at('deconvnet')).map((v) => v + 0)).toEqual([0, 1]);
+  });
+});
+
+describe('fused relu -> maxpool rules equal the per-op rules (tiny-cnn)', () => {
+  let model: Model;
+  beforeAll(async () => {
+    model = await loadModel('fixtures/models/tiny-cnn');
+  });
+  afterAll(() => model.dispose());
+
+  for (const rules of ['gradient', 'guided-backprop', 'deconvnet'] as const) {
+    it(rules, async () => {
+      const layers = model.info.layers;
+      const pool = layers.findIndex((l) => l.op === 'maxpool');
+      const relu = layers[pool - 1];
+      expect(relu.op).toBe('relu');
+      const n = 2;
+      const x = seededUniform(5, n * 16 * 16 * 3, -2, 2);
+      const outputGrad = Float32Array.of(1, 0, 0, 0, 0, 1).subarray(0, n * model.info.outputs);
+      const fused = await model.gradient({ x, n, outputGrad, rules });
+      // Capturing the relu turns the fusion off there (the relu needs its own gradient).
+      const plain = await model.gradient({ x, n, outputGrad, rules, layer: relu.name });
+      expectClose(fused.inputGrad, plain.inputGrad, n, rules, 1e-5);
+    });
+  }
+});
+
+describe('DeepLIFT rules', () => {
+  it('needs reference inputs, returns their logits, and reads pre-relu activations', async () => {
+    const model = await handNet();
+    try {
+      await expect(
+        model.gradient({ x: Float32Array.of(1, 2), n: 1, outputGrad: Float32Array.of(1), rules: 'deeplift' }),
+      ).rejects.toMatchObject({ code: 'INTERNAL' });
+      // x = (1, 2) against x0 = (0, 0): z = (5, 1, -3) vs 0; relu multipliers 1, 1, and the
+      // gradient (0) where z0 = z... unit 3 has dz = -3, dy = 0: multiplier 0.
+      const r = await model.gradient({
+        x: Float32Array.of(1, 2),
+        n: 1,
+        outputGrad: Float32Array.of(1),
+        rules: 'deeplift',
+        reference: Float32Array.of(0, 0),
+      });
+      expect([...r.referenceLogits!]).toEqual([0]);
+      expect([...r.inputGrad].map((v) => v + 0)).toEqual([3, 0]);
+      // Against x0 = (-1, 1): z0 = (1, 2, 0), so unit 2's multiplier is (1 - 2) / (1 - 2) = 1, unit 1's
+      // (5 - 1) / (5 - 1) = 1, unit 3's (0 - 0) / (-3 - 0) = 0: the same multipliers here.
+      const s = await model.gradient({
+        x: Float32Array.of(1, 2),
+        n: 1,
+        outputGrad: Float32Array.of(1),
+        rules: 'deeplift',
+        reference: Float32Array.of(-1, 1),
+      });
+      expect([...s.referenceLogits!]).toEqual([1 - 4]);
+      expect([...s.inputGrad].map((v) => v + 0)).toEqual([3, 0]);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+/**
+ * A bias-free piecewise-linear CNN over every op LRP-0 must handle: conv (stride 1 and 2),
+ * relu (fused in the forward pass), relu -> maxpool, avgpool, add, global average pool, dense.
+ */
+async function biasFreeCnn(): Promise<Model> {
+  const b = new GraphBuilder();
+  const inp = b.input([8, 8, 3]);
+  const c1 = b.unary('r1', 'relu', b.conv('c1', inp, 4, [3, 3], { bias: false }));
+  const p1 = b.pool('p1', 'maxpool', c1, [2, 2], [2, 2], 'valid');
+  const c2 = b.unary('r2', 'relu', b.conv('c2', p1, 4, [3, 3], { bias: false }));
+  const sum = b.add('sum', [p1, c2]);
+  const c3 = b.unary('r3', 'relu', b.conv('c3', sum, 6, [3, 3], { strides: [2, 2], bias: false }));
+  const a1 = b.pool('a1', 'avgpool', c3, [2, 2], [1, 1], 'valid');
+  const out = b.dense('out', b.gap('gap', a1, false), 3);
+  (out.weights as { bias?: Float32Array }).bias = undefined;
+  const { graph, info } = b.build(out);
+  return TfjsModel.create(graph, info, 'wasm');
+}
+
+const lrp0: LrpConfig = { conv: 'epsilon', dense: 'epsilon', epsilon: 0, gamma: 0, alpha: 1, beta: 0 };
+
+describe('LRP rules', () => {
+  let model: Model;
+  beforeAll(async () => {
+    model = await biasFreeCnn();
+  });
+  afterAll(() => model.dispose());
+
+  it('LRP-0 on a bias-free ReLU net is gradient x input and conserves the unit seed', async () => {
+    const n = 3;
+    const x = seededUniform(11, n * 8 * 8 * 3, -1, 2);
+    const outputGrad = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+    const g = await model.gradient({ x, n, outputGrad });
+    const r = await model.gradient({ x, n, outputGrad, rules: 'lrp', lrp: lrp0 });
+    // Relevance seeded with the one-hot row is gradient x input divided by the target logit.
+    const gx = new Float32Array(x.length);
+    const size = 8 * 8 * 3;
+    for (let i = 0; i < n; i++) {
+      const logit = g.logits[i * 3 + i];
+      for (let p = 0; p < size; p++) gx[i * size + p] = (x[i * size + p] * g.inputGrad[i * size + p]) / logit;
+    }
+    expectClose(r.inputGrad, gx, n, 'LRP-0 vs gradient x input / logit', 1e-4);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let p = 0; p < size; p++) s += r.inputGrad[i * size + p];
+      expect(s).toBeCloseTo(1, 4);
+    }
+  });
+
+  it('needs an lrp config', async () => {
+    await expect(
+      model.gradient({ x: new Float32Array(192), n: 1, outputGrad: Float32Array.of(1, 0, 0), rules: 'lrp' }),
+    ).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+});
