@@ -7,7 +7,7 @@ import {
 } from './_core/baselines.js';
 import { inputShape } from './_core/batching.js';
 import { gradientsAt } from './_core/gradients.js';
-import { addNoise, noiseSigma, STDEV_DOC } from './_core/noise.js';
+import { addNoise, noiseSigma, STDEV_DOC, samplingSchemaProperties } from './_core/noise.js';
 import type { Method } from './types.js';
 
 export interface GradientShapOptions {
@@ -31,8 +31,7 @@ export const gradientShap: Method<GradientShapOptions> = {
   schema: {
     type: 'object',
     properties: {
-      samples: { type: 'integer', minimum: 1 },
-      stdev: { type: 'number', minimum: 0 },
+      ...samplingSchemaProperties,
       baseline: drawnBaselineSchema,
     },
     additionalProperties: false,

@@ -1,7 +1,7 @@
 import { rngFor } from '../core/rng.js';
 import { inputShape } from './_core/batching.js';
 import { gradientsAt } from './_core/gradients.js';
-import { addNoise, noiseSigma, STDEV_DOC } from './_core/noise.js';
+import { addNoise, noiseSigma, STDEV_DOC, samplingSchemaProperties } from './_core/noise.js';
 import type { Method } from './types.js';
 
 export type SmoothGradType = 'smoothgrad' | 'smoothgrad_sq' | 'vargrad';
@@ -29,8 +29,7 @@ export const smoothgrad: Method<SmoothGradOptions> = {
   schema: {
     type: 'object',
     properties: {
-      samples: { type: 'integer', minimum: 1 },
-      stdev: { type: 'number', minimum: 0 },
+      ...samplingSchemaProperties,
       type: { type: 'string', enum: ['smoothgrad', 'smoothgrad_sq', 'vargrad'] },
       abs: { type: 'boolean' },
     },

@@ -1,6 +1,7 @@
 import type { InputTransform } from '../../src/data/input.js';
 import type { RunContext } from '../../src/methods/types.js';
-import { fixedRandom } from '../helpers/analytic-models.js';
+import type { Model } from '../../src/models/model.js';
+import { fixedRandom, tanhNet } from '../helpers/analytic-models.js';
 
 /** ImageNet-style normalisation, so 'black', 'white' and 'zeros' are three different baselines. */
 export function transformOf(shape: [number, number, number]): InputTransform {
@@ -47,4 +48,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/**
+ * A two-class tanh net whose pre-activations are of order 1 along a path from a black baseline
+ * (inputs minus black are ~2 per value), so path integrands are clearly curved.
+ */
+export function curvedNet(shape: [number, number, number]): Model {
+  const size = shape[0] * shape[1] * shape[2];
+  return tanhNet(
+    shape,
+    [0, 1, 2].map((j) => fixedRandom(size, 20 + j).map((v) => v * 0.15)),
+    [0.2, -0.1, 0.4],
+    [
+      [1.5, -2, 0.7],
+      [-0.4, 1, 2],
+    ],
+  );
 }

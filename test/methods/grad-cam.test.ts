@@ -3,22 +3,10 @@ import { XauditError } from '../../src/core/errors.js';
 import { resizeBilinear } from '../../src/methods/_core/resize.js';
 import { gradCam } from '../../src/methods/grad-cam.js';
 import { type CamParams, camNet, fixedRandom, linear, recordingCalls } from '../helpers/analytic-models.js';
+import { camParams } from './_cam.js';
 import { batchOf, ctxOf, maxAbsDiff, transformOf } from './_fixtures.js';
 
-const params = (shape: [number, number, number], d = [0.1, -0.2, 0.05]): CamParams => ({
-  shape,
-  M: [
-    [1, -1, 0.5],
-    [0.5, 2, -1],
-    [-1, 0.3, 1],
-  ].map((r) => r.slice(0, shape[2])),
-  d,
-  D: [
-    [1, -2, 0.5],
-    [-1, 0.5, 2],
-  ],
-  e: [0.3, -0.3],
-});
+const params = camParams;
 
 /** Grad-CAM at the 'act' layer computed by hand from the model's definition: [cells] per sample. */
 function handCam(p: CamParams, x: Float32Array, i: number, target: number, relu: boolean): number[] {

@@ -3,23 +3,14 @@ import { targetLogits } from '../../src/core/tensor.js';
 import { constantInput } from '../../src/data/input.js';
 import { baselineInput } from '../../src/methods/_core/baselines.js';
 import { gradientShap } from '../../src/methods/gradient-shap.js';
-import { fixedRandom, linear, recordingCalls, tanhNet } from '../helpers/analytic-models.js';
-import { batchOf, ctxOf, inputsOf, maxAbsDiff, transformOf } from './_fixtures.js';
+import { fixedRandom, linear, recordingCalls } from '../helpers/analytic-models.js';
+import { batchOf, ctxOf, curvedNet, inputsOf, maxAbsDiff, transformOf } from './_fixtures.js';
 
 const shape: [number, number, number] = [4, 4, 3];
 const size = 48;
 const t = transformOf(shape);
 const W = [fixedRandom(size, 11), fixedRandom(size, 12)];
-const net = () =>
-  tanhNet(
-    shape,
-    [0, 1, 2].map((j) => fixedRandom(size, 20 + j).map((v) => v * 0.15)),
-    [0.2, -0.1, 0.4],
-    [
-      [1.5, -2, 0.7],
-      [-0.4, 1, 2],
-    ],
-  );
+const net = () => curvedNet(shape);
 
 describe('gradient-shap', () => {
   it('on a linear model with one baseline is exactly (x - b) * W_target (the gradient is constant)', async () => {

@@ -3,8 +3,8 @@ import { type BaselineSpec, baselineInput } from '../../src/methods/_core/baseli
 import { QUADRATURE_RULES, type QuadratureRule } from '../../src/methods/_core/quadrature.js';
 import { integratedGradients as ig } from '../../src/methods/integrated-gradients.js';
 import type { Model } from '../../src/models/model.js';
-import { fixedRandom, linear, recordingCalls, tanhNet } from '../helpers/analytic-models.js';
-import { batchOf, completenessError, ctxOf, inputsOf, transformOf } from './_fixtures.js';
+import { fixedRandom, linear, recordingCalls } from '../helpers/analytic-models.js';
+import { batchOf, completenessError, ctxOf, curvedNet, inputsOf, transformOf } from './_fixtures.js';
 
 const shape: [number, number, number] = [4, 4, 3];
 const size = 48;
@@ -12,17 +12,7 @@ const t = transformOf(shape);
 const W = [fixedRandom(size, 11), fixedRandom(size, 12)];
 const BASELINES: BaselineSpec[] = ['zeros', 'black', 'white', 0.5];
 
-// Pre-activations of order 1 along the path (inputs minus a black baseline are ~2 per value), so the integrand is clearly curved.
-const net = (): Model =>
-  tanhNet(
-    shape,
-    [0, 1, 2].map((j) => fixedRandom(size, 20 + j).map((v) => v * 0.15)),
-    [0.2, -0.1, 0.4],
-    [
-      [1.5, -2, 0.7],
-      [-0.4, 1, 2],
-    ],
-  );
+const net = () => curvedNet(shape);
 
 async function run(
   model: Model,

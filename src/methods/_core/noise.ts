@@ -1,5 +1,12 @@
 import type { CounterRng } from '../../core/rng.js';
+import type { JsonSchema } from '../../core/unit.js';
 import type { InputTransform } from '../../data/input.js';
+
+/** The options every noise-sampling gradient method has: draws per input and their noise level. */
+export const samplingSchemaProperties: JsonSchema = {
+  samples: { type: 'integer', minimum: 1 },
+  stdev: { type: 'number', minimum: 0 },
+};
 
 export const STDEV_DOC =
   "Standard deviation of the Gaussian noise as a fraction of the input range (range[1] - range[0]), in pixel space, normalised like the input: the noise on channel c has stdev * (range[1] - range[0]) / std[c] in normalised units, which is Captum's stdevs when std is the same for every channel (with range [0, 1] and std 1, stdev equals Captum's stdevs). Noisy inputs are not clipped to the range, as in Captum.";
