@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { XauditError } from '../../src/core/errors.js';
 import { cam } from '../../src/methods/cam.js';
 import { gradCam } from '../../src/methods/grad-cam.js';
+import { methods } from '../../src/methods/registry.js';
 import type { Model } from '../../src/models/model.js';
 import { camCase, finish } from './_cam.js';
 import { batchOf, ctxOf, maxAbsDiff } from './_fixtures.js';
@@ -46,5 +47,18 @@ describe('cam', () => {
     const e2 = (await run(deep, 'auto')) as XauditError;
     expect(e2.message).toMatch(/not by the final Dense layer/);
     expect(e2.hint).toMatch(/grad-cam/);
+  });
+
+  it('every CAM variant resolves layers alike: a wrong name lists the spatial layers', async () => {
+    const { model, x, targets, t } = await camCase(1);
+    for (const m of Object.values(methods).filter((u) => u.family === 'cam')) {
+      const e = await m
+        .attribute(model, batchOf(x, 1), targets.subarray(0, 1), { ...m.defaults, layer: 'acts' }, ctxOf(t))
+        .catch((err: unknown) => err);
+      expect(e, m.id).toMatchObject({
+        code: 'SPEC_REFERENCE',
+        hint: "Did you mean 'act'? Layers with a spatial output: pool, act.",
+      });
+    }
   });
 });

@@ -65,7 +65,7 @@ export const CAM_DEFAULTS: CamOptions = { layer: 'auto', relu: true };
 export const CAM_OPTION_DOCS: Record<keyof CamOptions, string> = {
   layer:
     "The layer whose activations are weighted (Captum's layer, pytorch-grad-cam's target_layers): 'auto' is the last layer with a spatial output, after its activation; otherwise a layer name (`xaudit list layers MODEL` shows the candidates).",
-  relu: "Apply ReLU to the weighted sum (true, as pytorch-grad-cam always does; Captum's LayerGradCam relu_attributions defaults to False, so relu: false matches Captum's default).",
+  relu: "Apply ReLU to the map before upsampling (true, as pytorch-grad-cam always does); false keeps the negative evidence, like Captum's LayerGradCam default relu_attributions=False.",
 };
 
 /** Per channel q: sum over cells of f(a, g, q). */
