@@ -1,18 +1,14 @@
-import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { inputShape } from './_core/batching.js';
+import { BASELINE_DOC } from './_core/baselines.js';
 import {
+  attributeFeatures,
   type FeatureOptions,
+  featureDefaults,
   featureDocs,
-  featureMasks,
   featureSchema,
-  scoreCoalitions,
-  spread,
 } from './_core/features.js';
 import type { Method } from './types.js';
 
-export interface FeatureAblationOptions extends FeatureOptions {
-  baseline: BaselineSpec;
-}
+export type FeatureAblationOptions = FeatureOptions;
 
 export const featureAblation: Method<FeatureAblationOptions> = {
   id: 'feature-ablation',
@@ -24,32 +20,20 @@ export const featureAblation: Method<FeatureAblationOptions> = {
   completeness: false,
   schema: {
     type: 'object',
-    properties: { ...featureSchema, baseline: baselineSchema },
+    properties: featureSchema,
     additionalProperties: false,
   },
-  defaults: { features: 'grid', grid: [8, 8], segments: 50, compactness: 10, baseline: 'zeros' },
+  defaults: featureDefaults('grid'),
   optionDocs: {
     ...featureDocs,
     baseline: `Value an ablated feature takes (Captum baselines, default 0). ${BASELINE_DOC}`,
   },
-  async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = inputShape(batch, targets, ctx);
-    const size = h * w * c;
-    const masks = featureMasks(batch, ctx, opts);
-    const base = baselineInput(ctx.input, opts.baseline);
-    // Per sample: row 0 keeps every feature (F(x)); row 1 + f drops feature f.
-    const coalitions = masks.map(({ count: m }) => {
-      const z = new Uint8Array((m + 1) * m).fill(1);
-      for (let f = 0; f < m; f++) z[(f + 1) * m + f] = 0;
-      return z;
+  attribute(model, batch, targets, opts, ctx) {
+    return attributeFeatures(model, batch, targets, opts, ctx, ({ count: m }) => {
+      // Row 0 keeps every feature (F(x)); row 1 + f drops feature f.
+      const coalitions = new Uint8Array((m + 1) * m).fill(1);
+      for (let f = 0; f < m; f++) coalitions[(f + 1) * m + f] = 0;
+      return { coalitions, values: (s) => Float64Array.from({ length: m }, (_, f) => s[0] - s[f + 1]) };
     });
-    const scores = await scoreCoalitions(model, batch, targets, masks, base, coalitions, ctx);
-    const values = new Float32Array(batch.n * size);
-    for (let i = 0; i < batch.n; i++) {
-      const s = scores[i];
-      const drops = Float64Array.from({ length: masks[i].count }, (_, f) => s[0] - s[f + 1]);
-      spread(drops, masks[i], c, values.subarray(i * size, (i + 1) * size));
-    }
-    return { values, shape: [batch.n, h, w, c] };
   },
 };

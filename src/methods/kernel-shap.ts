@@ -1,13 +1,11 @@
 import { type CounterRng, rngFor } from '../core/rng.js';
-import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { inputShape } from './_core/batching.js';
+import { BASELINE_DOC } from './_core/baselines.js';
 import {
+  attributeFeatures,
   type FeatureOptions,
+  featureDefaults,
   featureDocs,
-  featureMasks,
   featureSchema,
-  scoreCoalitions,
-  spread,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
 import type { Method } from './types.js';
@@ -15,7 +13,6 @@ import type { Method } from './types.js';
 export interface KernelShapOptions extends FeatureOptions {
   samples: number;
   exact_up_to: number;
-  baseline: BaselineSpec;
 }
 
 /** Coalitions to evaluate for one sample and the regression weight of each. */
@@ -136,19 +133,10 @@ export const kernelShap: Method<KernelShapOptions> = {
       ...featureSchema,
       samples: { type: 'integer', minimum: 1 },
       exact_up_to: { type: 'integer', minimum: 0, maximum: 16 },
-      baseline: baselineSchema,
     },
     additionalProperties: false,
   },
-  defaults: {
-    features: 'slic',
-    grid: [8, 8],
-    segments: 50,
-    compactness: 10,
-    samples: 200,
-    exact_up_to: 10,
-    baseline: 'zeros',
-  },
+  defaults: { ...featureDefaults('slic'), samples: 200, exact_up_to: 10 },
   optionDocs: {
     ...featureDocs,
     samples:
@@ -157,30 +145,13 @@ export const kernelShap: Method<KernelShapOptions> = {
       'Up to this many features (M), all 2^M coalitions are evaluated with their Shapley kernel weights, which gives the exact Shapley values (2^M forward passes; 1024 at M = 10). Above it, `samples` coalitions are drawn. 0 always samples. Captum always samples.',
     baseline: `Value of an absent feature (Captum baselines, default 0). ${BASELINE_DOC}`,
   },
-  async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = inputShape(batch, targets, ctx);
-    const size = h * w * c;
-    const masks = featureMasks(batch, ctx, opts);
-    const base = baselineInput(ctx.input, opts.baseline);
-    const designs = masks.map(({ count: m }, i) =>
-      m <= opts.exact_up_to
-        ? enumerated(m)
-        : sampled(m, opts.samples, rngFor(ctx.seed, ctx.unitId, batch.ids[i])),
-    );
-    const scores = await scoreCoalitions(
-      model,
-      batch,
-      targets,
-      masks,
-      base,
-      designs.map((d) => d.z),
-      ctx,
-    );
-    const values = new Float32Array(batch.n * size);
-    for (let i = 0; i < batch.n; i++) {
-      const phi = shapleyFit(designs[i], scores[i], masks[i].count);
-      spread(phi, masks[i], c, values.subarray(i * size, (i + 1) * size));
-    }
-    return { values, shape: [batch.n, h, w, c] };
+  attribute(model, batch, targets, opts, ctx) {
+    return attributeFeatures(model, batch, targets, opts, ctx, ({ count: m }, i) => {
+      const d =
+        m <= opts.exact_up_to
+          ? enumerated(m)
+          : sampled(m, opts.samples, rngFor(ctx.seed, ctx.unitId, batch.ids[i]));
+      return { coalitions: d.z, values: (y) => shapleyFit(d, y, m) };
+    });
   },
 };

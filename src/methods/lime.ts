@@ -1,14 +1,12 @@
 import { rngFor } from '../core/rng.js';
-import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
-import { inputShape } from './_core/batching.js';
+import { BASELINE_DOC } from './_core/baselines.js';
 import {
+  attributeFeatures,
   type FeatureMask,
   type FeatureOptions,
+  featureDefaults,
   featureDocs,
-  featureMasks,
   featureSchema,
-  scoreCoalitions,
-  spread,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
 import type { Method } from './types.js';
@@ -17,7 +15,6 @@ export interface LimeOptions extends FeatureOptions {
   samples: number;
   kernel_width: number;
   alpha: number;
-  baseline: BaselineSpec;
 }
 
 /**
@@ -81,20 +78,10 @@ export const lime: Method<LimeOptions> = {
       samples: { type: 'integer', minimum: 1 },
       kernel_width: { type: 'number', exclusiveMinimum: 0 },
       alpha: { type: 'number', minimum: 0 },
-      baseline: baselineSchema,
     },
     additionalProperties: false,
   },
-  defaults: {
-    features: 'slic',
-    grid: [8, 8],
-    segments: 50,
-    compactness: 10,
-    samples: 200,
-    kernel_width: 1,
-    alpha: 0.01,
-    baseline: 'zeros',
-  },
+  defaults: { ...featureDefaults('slic'), samples: 200, kernel_width: 1, alpha: 0.01 },
   optionDocs: {
     ...featureDocs,
     samples:
@@ -105,34 +92,28 @@ export const lime: Method<LimeOptions> = {
       "Ridge penalty of the surrogate: minimises sum_k w_k (y_k - b - z_k . phi)^2 + alpha |phi|^2 with an unpenalised intercept (sklearn Ridge with sample_weight). Captum's default surrogate is SkLearnLasso(alpha=0.01), whose alpha scales an L1 penalty on a mean loss: same name, different objective; a ridge has a closed form, is deterministic and does not zero small superpixels.",
     baseline: `Value of a switched-off feature (Captum baselines, default 0). ${BASELINE_DOC}`,
   },
-  async attribute(model, batch, targets, opts, ctx) {
-    const [h, w, c] = inputShape(batch, targets, ctx);
-    const size = h * w * c;
-    const masks = featureMasks(batch, ctx, opts);
-    const base = baselineInput(ctx.input, opts.baseline);
+  attribute(model, batch, targets, opts, ctx) {
+    const c = ctx.input.shape[2];
     const rows = opts.samples;
-    // Draw r, feature f of a sample is the RNG's draw r * m + f: independent of batching.
-    const coalitions = masks.map(({ count: m }, i) => {
+    return attributeFeatures(model, batch, targets, opts, ctx, (mask, i, x, base) => {
+      const m = mask.count;
+      // Row r, feature f of a sample is the RNG's draw r * m + f: independent of batching.
       const rng = rngFor(ctx.seed, ctx.unitId, batch.ids[i]);
-      return Uint8Array.from({ length: rows * m }, (_, q) => (rng.at(q) < 0.5 ? 1 : 0));
-    });
-    const scores = await scoreCoalitions(model, batch, targets, masks, base, coalitions, ctx);
-    const values = new Float32Array(batch.n * size);
-    for (let i = 0; i < batch.n; i++) {
-      const m = masks[i].count;
-      const x = batch.x.subarray(i * size, (i + 1) * size);
-      const d = cosineDistances(x, base, masks[i], c, coalitions[i], rows);
+      const coalitions = Uint8Array.from({ length: rows * m }, (_, q) => (rng.at(q) < 0.5 ? 1 : 0));
+      const d = cosineDistances(x, base, mask, c, coalitions, rows);
       const weights = d.map((v) => Math.exp(-(v * v) / (2 * opts.kernel_width ** 2)));
-      const fit = weightedLeastSquares({
-        X: Float64Array.from(coalitions[i]),
-        y: scores[i],
-        w: weights,
-        cols: m,
-        alpha: opts.alpha,
-        intercept: true,
-      });
-      spread(fit.coef, masks[i], c, values.subarray(i * size, (i + 1) * size));
-    }
-    return { values, shape: [batch.n, h, w, c] };
+      return {
+        coalitions,
+        values: (y) =>
+          weightedLeastSquares({
+            X: Float64Array.from(coalitions),
+            y,
+            w: weights,
+            cols: m,
+            alpha: opts.alpha,
+            intercept: true,
+          }).coef,
+      };
+    });
   },
 };

@@ -8,8 +8,9 @@ import { targetLogits } from '../../core/tensor.js';
 import type { JsonSchema } from '../../core/unit.js';
 import type { InputTransform } from '../../data/input.js';
 import type { Model } from '../../models/model.js';
-import type { Batch, RunContext } from '../types.js';
-import { forwardEach } from './batching.js';
+import type { Attribution, Batch, RunContext } from '../types.js';
+import { type BaselineSpec, baselineInput, baselineSchema } from './baselines.js';
+import { forwardEach, inputShape } from './batching.js';
 import { slic } from './slic.js';
 
 export type FeatureKind = 'grid' | 'slic';
@@ -20,7 +21,18 @@ export interface FeatureOptions {
   grid: [number, number];
   segments: number;
   compactness: number;
+  /** What a switched-off feature takes. */
+  baseline: BaselineSpec;
 }
+
+/** Defaults shared by the feature methods (each documents why where they differ from Captum). */
+export const featureDefaults = (features: FeatureKind): FeatureOptions => ({
+  features,
+  grid: [8, 8],
+  segments: 50,
+  compactness: 10,
+  baseline: 'zeros',
+});
 
 /** Per-pixel feature ids 0..count-1. */
 export interface FeatureMask {
@@ -33,9 +45,11 @@ export const featureSchema: Record<keyof FeatureOptions, JsonSchema> = {
   grid: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
   segments: { type: 'integer', minimum: 1 },
   compactness: { type: 'number', exclusiveMinimum: 0 },
+  baseline: baselineSchema,
 };
 
-export const featureDocs: Record<keyof FeatureOptions, string> = {
+/** Docs of the shared options but `baseline`, which each method words for itself. */
+export const featureDocs: Record<Exclude<keyof FeatureOptions, 'baseline'>, string> = {
   features:
     "How pixels are grouped into features (Captum's feature_mask): 'grid' cuts the image into grid cells, 'slic' into SLIC superpixels computed per image. Every feature spans all channels. Captum's default (no mask) makes every scalar input its own feature, one forward pass each, which no image audit can afford.",
   grid: "With features: 'grid', the number of cells [rows, columns]; cell edges fall at floor(i * h / rows), so cells differ by at most one pixel.",
@@ -147,4 +161,45 @@ export async function scoreCoalitions(
     Int32Array.from(owner, (i) => targets[i]),
   );
   return Array.from({ length: batch.n }, (_, i) => scores.slice(first[i], first[i + 1]));
+}
+
+/** What a feature method does for one sample: which coalitions to score, and how scores become per-feature values. */
+export interface FeaturePlan {
+  /** [rows, features] of 0/1 (1 = keep the input). */
+  coalitions: Uint8Array;
+  /** Per-feature attribution from the rows' target scores. */
+  values(scores: Float64Array): ArrayLike<number>;
+}
+
+/**
+ * The frame of every feature method: masks per sample, one plan per sample,
+ * all coalitions scored under ctx.maxBatch, each feature's value spread over
+ * its elements.
+ */
+export async function attributeFeatures(
+  model: Model,
+  batch: Batch,
+  targets: Int32Array,
+  opts: FeatureOptions,
+  ctx: RunContext,
+  plan: (mask: FeatureMask, i: number, x: Float32Array, base: Float32Array) => FeaturePlan,
+): Promise<Attribution> {
+  const [h, w, c] = inputShape(batch, targets, ctx);
+  const size = h * w * c;
+  const masks = featureMasks(batch, ctx, opts);
+  const base = baselineInput(ctx.input, opts.baseline);
+  const plans = masks.map((m, i) => plan(m, i, batch.x.subarray(i * size, (i + 1) * size), base));
+  const scores = await scoreCoalitions(
+    model,
+    batch,
+    targets,
+    masks,
+    base,
+    plans.map((p) => p.coalitions),
+    ctx,
+  );
+  const values = new Float32Array(batch.n * size);
+  for (let i = 0; i < batch.n; i++)
+    spread(plans[i].values(scores[i]), masks[i], c, values.subarray(i * size, (i + 1) * size));
+  return { values, shape: [batch.n, h, w, c] };
 }
