@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { targetLogits } from '../../src/core/tensor.js';
+import { normalisedBounds } from '../../src/data/input.js';
+import { LRP_RULES, type LrpOptions } from '../../src/methods/lrp.js';
+import { methods } from '../../src/methods/registry.js';
+import type { Model } from '../../src/models/model.js';
+import type { GraphBuilder } from '../models/helpers/ir-build.js';
+import { batchOf, ctxOf, inputsOf, transformOf } from './_fixtures.js';
+import { batchingInvariant, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
+
+const lrp = methods.lrp;
+const opts = (o: Partial<LrpOptions>): LrpOptions => ({ ...lrp.defaults, ...o });
+
+/** A bias-free ReLU CNN over conv (stride 1 and 2), relu -> maxpool, add, avgpool, GAP and dense. */
+function biasFreeCnn(b: GraphBuilder) {
+  const inp = b.input([8, 8, 3]);
+  const c1 = b.unary('r1', 'relu', b.conv('c1', inp, 4, [3, 3], { bias: false }));
+  const p1 = b.pool('p1', 'maxpool', c1, [2, 2], [2, 2], 'valid');
+  const c2 = b.unary('r2', 'relu', b.conv('c2', p1, 4, [3, 3], { bias: false }));
+  const c3 = b.unary(
+    'r3',
+    'relu',
+    b.conv('c3', b.add('sum', [p1, c2]), 6, [3, 3], { strides: [2, 2], bias: false }),
+  );
+  const out = b.dense('out', b.gap('gap', b.pool('a1', 'avgpool', c3, [2, 2], [1, 1], 'valid'), false), 3);
+  (out.weights as { bias?: Float32Array }).bias = undefined;
+  return out;
+}
+
+const sum = (v: ArrayLike<number>) => Array.from(v).reduce((s, e) => s + e, 0);
+
+describe('lrp on a bias-free ReLU CNN', () => {
+  const t = transformOf([8, 8, 3]);
+  const n = 3;
+  const x = inputsOf(t, n, 12);
+  const targets = Int32Array.of(0, 1, 2);
+  const size = 8 * 8 * 3;
+  let model: Model;
+  const get = async () => (model ??= await irModel(biasFreeCnn));
+
+  it('LRP-0 (epsilon 0) equals gradient x input and sums to the target logit', async () => {
+    const m = await get();
+    const a = await lrp.attribute(m, batchOf(x, n), targets, opts({ epsilon: 0 }), ctxOf(t));
+    const ixg = await methods['input-x-gradient'].attribute(m, batchOf(x, n), targets, {}, ctxOf(t));
+    const fx = targetLogits((await m.forward(x, n)).logits, targets);
+    for (let i = 0; i < n; i++) {
+      const ai = a.values.subarray(i * size, (i + 1) * size);
+      const bi = ixg.values.subarray(i * size, (i + 1) * size);
+      const scale = Math.max(...Array.from(bi, Math.abs));
+      for (let p = 0; p < size; p++) expect(Math.abs(ai[p] - bi[p])).toBeLessThan(1e-4 * scale);
+      expect(sum(ai)).toBeCloseTo(fx[i], 4);
+    }
+  });
+
+  // alpha2-beta1 alone does not conserve (its two parts need not both exist).
+  for (const rule of LRP_RULES.filter((r) => !r.includes('alpha2'))) {
+    it(`'${rule}' conserves relevance: sum = F(x)`, async () => {
+      const m = await get();
+      const a = await lrp.attribute(m, batchOf(x, n), targets, opts({ rule }), ctxOf(t));
+      const fx = targetLogits((await m.forward(x, n)).logits, targets);
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(sum(a.values.subarray(i * size, (i + 1) * size)) - fx[i])).toBeLessThan(
+          1e-3 * Math.abs(fx[i]),
+        );
+      }
+    });
+  }
+});
+
+describe('lrp rules on one linear layer, in closed form', () => {
+  // Input [1, 2, 2] (two channels) -> flatten -> dense to 2 logits; or the same weights as one
+  // 1x2 conv covering the input (stride 1, and stride 2 for the transposed-conv path).
+  const t = transformOf([1, 2, 2]);
+  const W = [0.5, -1, -2, 0.25, 1.5, 0.75, -0.5, -1.25]; // [4 inputs][2 outputs]
+  const b = [0.3, -0.2];
+  const x = Float32Array.of(0.8, -0.6, 1.2, 0.4);
+  const dense = (bias?: number[]) =>
+    irModel((g) => {
+      const d = g.dense('d', g.unary('flat', 'flatten', g.input([1, 2, 2])), 2);
+      setWeights(d, W, bias);
+      return d;
+    });
+  const conv = (strides: [number, number]) =>
+    irModel((g) => {
+      const c = g.conv('c', g.input([1, 2, 2]), 2, [1, 2], { padding: 'valid', strides });
+      setWeights(c, W);
+      return g.unary('flat', 'flatten', c);
+    });
+  const pos = (v: number) => Math.max(v, 0);
+  const neg = (v: number) => Math.min(v, 0);
+  const { lo, hi } = normalisedBounds(t);
+
+  /** Closed forms for target 0 (bias-free; z > 0) or with bias for epsilon. */
+  const expected = (rule: string, bias: number[] | undefined, target: number): number[] => {
+    const w = [0, 1, 2, 3].map((i) => W[i * 2 + target]);
+    const z = sum(w.map((wi, i) => wi * x[i])) + (bias?.[target] ?? 0);
+    const share = (part: number[]) => part.map((v) => v / sum(part));
+    const up = w.map((wi, i) => pos(x[i]) * pos(wi) + neg(x[i]) * neg(wi));
+    const down = w.map((wi, i) => pos(x[i]) * neg(wi) + neg(x[i]) * pos(wi));
+    switch (rule) {
+      case 'epsilon':
+        return w.map((wi, i) => wi * x[i]);
+      case 'zplus':
+        return share(up).map((s) => s * z);
+      case 'alpha2-beta1':
+        return up.map((_, i) => (2 * share(up)[i] - share(down)[i]) * z);
+      case 'gamma': {
+        const g = 0.25;
+        const part =
+          z > 0
+            ? w.map((wi, i) => pos(x[i]) * (wi + g * pos(wi)) + neg(x[i]) * (wi + g * neg(wi)))
+            : w.map((wi, i) => pos(x[i]) * (wi + g * neg(wi)) + neg(x[i]) * (wi + g * pos(wi)));
+        return share(part).map((s) => s * z);
+      }
+      case 'epsilon-plus-flat':
+        return w.map(() => z / 4);
+      case 'epsilon-gamma-box': {
+        const part = w.map((wi, i) => x[i] * wi - lo[i % 2] * pos(wi) - hi[i % 2] * neg(wi));
+        return share(part).map((s) => s * z);
+      }
+      default:
+        throw new Error(rule);
+    }
+  };
+
+  const rules = [
+    'epsilon',
+    'zplus',
+    'alpha2-beta1',
+    'gamma',
+    'epsilon-plus-flat',
+    'epsilon-gamma-box',
+  ] as const;
+  for (const rule of rules) {
+    it(`'${rule}' on dense, stride-1 conv and stride-2 conv`, async () => {
+      for (const [what, make] of [
+        ['dense', () => dense()],
+        ['conv', () => conv([1, 1])],
+        ['strided conv', () => conv([1, 2])],
+      ] as const) {
+        const m = await make();
+        try {
+          for (const target of [0, 1]) {
+            const a = await lrp.attribute(m, batchOf(x, 1), Int32Array.of(target), opts({ rule }), ctxOf(t));
+            const want = expected(rule, undefined, target);
+            for (let i = 0; i < 4; i++)
+              expect(a.values[i], `${what} target ${target} [${i}]`).toBeCloseTo(want[i], 4);
+          }
+        } finally {
+          m.dispose();
+        }
+      }
+    });
+  }
+
+  it('epsilon: the bias keeps its share (R_i = x_i w_i), and epsilon damps: R_i = x_i w_i z / (z + eps)', async () => {
+    const m = await dense(b);
+    try {
+      const a = await lrp.attribute(m, batchOf(x, 1), Int32Array.of(0), opts({ rule: 'epsilon' }), ctxOf(t));
+      const want = expected('epsilon', b, 0);
+      for (let i = 0; i < 4; i++) expect(a.values[i]).toBeCloseTo(want[i], 4);
+      const z = sum(want) + b[0];
+      const damped = await lrp.attribute(
+        m,
+        batchOf(x, 1),
+        Int32Array.of(0),
+        opts({ rule: 'epsilon', epsilon: 0.5 }),
+        ctxOf(t),
+      );
+      for (let i = 0; i < 4; i++)
+        expect(damped.values[i]).toBeCloseTo((want[i] * z) / (z + 0.5 * Math.sign(z)), 5);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe('lrp', () => {
+  batchingInvariant('lrp', { rule: 'epsilon-gamma-box' });
+});
+
+for (const rule of LRP_RULES) runsOnEveryFixture('lrp', { rule });
