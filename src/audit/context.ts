@@ -1,4 +1,6 @@
+import { dirname } from 'node:path';
 import type { CheckContext, ExplanationHandle, SampleMap } from '../checks/types.js';
+import { rngFor } from '../core/rng.js';
 import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
@@ -6,6 +8,9 @@ import { methods } from '../methods/registry.js';
 import type { AnyMethod } from '../methods/types.js';
 import type { PreparedAudit } from './prepare.js';
 import type { CheckSpec } from './spec.js';
+
+/** How many data set inputs make the baseline distribution of expected-gradients (SHAP-style background). */
+const DATA_BASELINES = 32;
 
 /**
  * Caches shared by every check of one run: logits per sample and the maps of
@@ -44,6 +49,26 @@ export function createCheckContext(o: ContextOptions): CheckContext {
           return { id: e.id, method: methods[e.method], options: e.options };
         })();
 
+  // Reference inputs for methods whose baseline is drawn from the data (expected-gradients): a
+  // seeded sample of the whole data set, so it is the same for every shard, batch and check.
+  const references = new Map<string, Promise<{ x: Float32Array; n: number }>>();
+  const dataBaselines = (unitId: string) => {
+    let r = references.get(unitId);
+    if (r === undefined) {
+      const all = o.dataset.samples;
+      const rng = rngFor(spec.seed, unitId, 'data-baselines');
+      const order = all.map((_, i) => i);
+      const k = Math.min(DATA_BASELINES, all.length);
+      for (let i = 0; i < k; i++) {
+        const j = i + rng.int(order.length - i);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      r = o.dataset.stack(order.slice(0, k).map((i) => all[i])).then(({ x }) => ({ x, n: k }));
+      references.set(unitId, r);
+    }
+    return r;
+  };
+
   const runMethod = async (
     method: AnyMethod,
     options: Record<string, unknown>,
@@ -53,6 +78,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
   ): Promise<SampleMap[]> => {
     const out: SampleMap[] = [];
     let offset = 0;
+    const baselines = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : undefined;
     for (const part of chunks(samples, o.maxBatch)) {
       o.signal?.throwIfAborted();
       const { x } = await o.dataset.stack(part);
@@ -61,7 +87,15 @@ export function createCheckContext(o: ContextOptions): CheckContext {
         { x, n: part.length, ids: part.map((s) => s.id) },
         targets.slice(offset, offset + part.length),
         options,
-        { seed: spec.seed, unitId, input, maxBatch: o.maxBatch, signal: o.signal },
+        {
+          seed: spec.seed,
+          unitId,
+          input,
+          maxBatch: o.maxBatch,
+          signal: o.signal,
+          baselines,
+          baseDir: dirname(spec.file),
+        },
       );
       const [, h, w, c] = a.shape;
       const size = h * w * c;

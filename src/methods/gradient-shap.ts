@@ -42,6 +42,7 @@ export const gradientShap: Method<GradientShapOptions> = {
     stdev: `${STDEV_DOC} Default 0, Captum's stdevs=0.0.`,
     baseline: `${DRAWN_BASELINE_DOC} Captum has no default (baselines is required); ours is 'uniform', which needs no data set.`,
   },
+  usesDataBaselines: (opts) => opts.baseline === 'dataset',
   async attribute(model, batch, targets, opts, ctx) {
     const [h, w, c] = inputShape(batch, targets, ctx);
     const size = h * w * c;

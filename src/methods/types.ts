@@ -45,6 +45,11 @@ export interface Method<O> extends UnitMeta<O> {
   /** True when the attribution should sum to F(x) - F(baseline) (IG, DeepLIFT). */
   completeness: boolean;
   attribute(model: Model, batch: Batch, targets: Int32Array, opts: O, ctx: RunContext): Promise<Attribution>;
+  /**
+   * True when, with these options, the method draws baselines from RunContext.baselines; the
+   * runner then supplies a fixed sample of the data set. Absent means never.
+   */
+  usesDataBaselines?(opts: O): boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: registry entries have heterogeneous option types
