@@ -54,7 +54,7 @@ export const drawnBaselineSchema: JsonSchema = {
   anyOf: [{ type: 'string', enum: [...BASELINE_NAMES, 'uniform', 'dataset'] }, { type: 'number' }],
 };
 
-export const DRAWN_BASELINE_DOC = `Where each draw's baseline comes from (Captum baselines, the distribution GradientShap samples from): 'dataset' draws uniformly from the reference inputs the runner supplies (a fixed sample of the data set; Expected Gradients' choice); 'uniform' is uniform noise over input.range, a fresh image per draw; otherwise one fixed baseline: ${BASELINE_DOC}`;
+export const DRAWN_BASELINE_DOC = `Where each draw's baseline comes from (Captum baselines, the distribution GradientShap samples from): 'dataset' draws uniformly from reference inputs of the data set (in an audit: 32 inputs of the check's data set picked with the spec's seed, the same for every shard; Expected Gradients' choice); 'uniform' is uniform noise over input.range, a fresh image per draw; otherwise one fixed baseline: ${BASELINE_DOC}`;
 
 /**
  * A drawn baseline for draw `s` of a sample: writes it to dst. Fixed baselines
@@ -78,7 +78,7 @@ export function drawnBaselines(
           ? 'baseline: dataset needs reference inputs from the data set, and none were supplied to this run'
           : `the reference inputs have ${set.x.length} values, not ${set.n} inputs of ${t.shape.join('x')}`,
         {
-          hint: 'Use baseline: uniform, black or white, or run through an audit that supplies data set baselines.',
+          hint: "Run it in an audit (xaudit run), which supplies them from the check's data set, or use baseline: uniform, black or white.",
         },
       );
     }
