@@ -50,36 +50,32 @@ export function slic(image: Float32Array, h: number, w: number, c: number, o: Sl
     const ch = (k: number) => Math.min(1, Math.max(0, image[p * c + Math.min(k, c - 1)]));
     lab.set(rgbToLab(ch(0), ch(1), ch(2)), p * 3);
   }
-  const target = Math.max(1, Math.min(h * w, Math.round(o.segments)));
-  const step = Math.max(1, Math.sqrt((h * w) / target));
-  const gy = Math.max(1, Math.min(h, Math.round(h / step)));
-  const gx = Math.max(1, Math.min(w, Math.round(w / step)));
-  const k = gy * gx;
-  // Centres: [L, a, b, y, x] per cluster, on a regular grid at cell centres.
+  const target = Math.max(1, Math.round(o.segments));
+  const { ys, xs, step } = regularGrid(h, w, target);
+  const k = ys.length * xs.length;
+  // Centres: [L, a, b, y, x]. Colours start at 0 as in skimage, so the first
+  // assignment is purely spatial (every centre is equally far in colour).
   const centres = new Float64Array(k * 5);
-  for (let i = 0; i < gy; i++)
-    for (let j = 0; j < gx; j++) {
-      const y = Math.min(h - 1, Math.floor(((i + 0.5) * h) / gy));
-      const x = Math.min(w - 1, Math.floor(((j + 0.5) * w) / gx));
-      const q = (i * gx + j) * 5;
-      centres.set(lab.subarray((y * w + x) * 3, (y * w + x) * 3 + 3), q);
-      centres[q + 3] = y;
-      centres[q + 4] = x;
+  for (let i = 0; i < ys.length; i++)
+    for (let j = 0; j < xs.length; j++) {
+      const q = (i * xs.length + j) * 5;
+      centres[q + 3] = ys[i];
+      centres[q + 4] = xs[j];
     }
   const spatial = (o.compactness / step) ** 2;
   const labels = new Int32Array(h * w).fill(-1);
   const dist = new Float64Array(h * w);
   const sums = new Float64Array(k * 6);
-  const reach = Math.ceil(2 * step);
+  const reach = 2 * step;
   for (let iter = 0; iter < (o.iterations ?? 10); iter++) {
     dist.fill(Number.POSITIVE_INFINITY);
     for (let q = 0; q < k; q++) {
       const cy = centres[q * 5 + 3];
       const cx = centres[q * 5 + 4];
       const y0 = Math.max(0, Math.floor(cy - reach));
-      const y1 = Math.min(h, Math.ceil(cy + reach) + 1);
+      const y1 = Math.min(h, Math.floor(cy + reach) + 1);
       const x0 = Math.max(0, Math.floor(cx - reach));
-      const x1 = Math.min(w, Math.ceil(cx + reach) + 1);
+      const x1 = Math.min(w, Math.floor(cx + reach) + 1);
       for (let y = y0; y < y1; y++)
         for (let x = x0; x < x1; x++) {
           const p = y * w + x;
@@ -112,26 +108,73 @@ export function slic(image: Float32Array, h: number, w: number, c: number, o: Sl
       for (let d = 0; d < 5; d++) centres[q * 5 + d] = sums[q * 6 + d] / cnt;
     }
   }
-  return enforceConnectivity(labels, h, w, Math.floor(((o.minSizeFactor ?? 0.5) * h * w) / k));
+  const segmentSize = (h * w) / target;
+  return enforceConnectivity(
+    labels,
+    h,
+    w,
+    Math.floor((o.minSizeFactor ?? 0.5) * segmentSize),
+    Math.floor(3 * segmentSize),
+  );
 }
 
 /**
- * Splits every label into its 4-connected regions and merges regions smaller
- * than `minSize` into the region met just before them in raster order (as
- * skimage's _enforce_label_connectivity_cython does), then numbers regions
- * 0..count-1 in raster order.
+ * Initial centres as skimage.util.regular_grid for a 2-D image: a step of
+ * sqrt(pixels / segments) (the whole axis where that exceeds it), starting at
+ * half a step; the step used for distances is that step rounded.
  */
-export function enforceConnectivity(labels: Int32Array, h: number, w: number, minSize: number): Segmentation {
+function regularGrid(h: number, w: number, n: number): { ys: number[]; xs: number[]; step: number } {
+  if (h * w <= n) {
+    return {
+      ys: Array.from({ length: h }, (_, i) => i),
+      xs: Array.from({ length: w }, (_, i) => i),
+      step: 1,
+    };
+  }
+  let sy = Math.sqrt((h * w) / n);
+  let sx = sy;
+  // A thin image: the short axis gets one centre row, the long one the rest.
+  if (Math.min(h, w) < sy) {
+    if (h <= w) {
+      sy = h;
+      sx = w / n;
+    } else {
+      sx = w;
+      sy = h / n;
+    }
+  }
+  const axis = (size: number, s: number) => {
+    const step = Math.max(1, Math.round(s));
+    const out: number[] = [];
+    for (let v = Math.floor(s / 2); v < size; v += step) out.push(v);
+    return out;
+  };
+  return { ys: axis(h, sy), xs: axis(w, sx), step: Math.max(1, Math.round(Math.max(sy, sx))) };
+}
+
+/**
+ * Splits every label into its 4-connected regions (capped at `maxSize`
+ * pixels) and merges regions smaller than `minSize` into a region met before
+ * them in raster order (as skimage's _enforce_label_connectivity_cython does),
+ * then numbers regions 0..count-1 in raster order.
+ */
+export function enforceConnectivity(
+  labels: Int32Array,
+  h: number,
+  w: number,
+  minSize: number,
+  maxSize = Number.POSITIVE_INFINITY,
+): Segmentation {
   const out = new Int32Array(h * w).fill(-1);
   const queue = new Int32Array(h * w);
   let count = 0;
   for (let start = 0; start < h * w; start++) {
     if (out[start] >= 0) continue;
     const own = labels[start];
-    // A labelled neighbour above or to the left, to absorb this region if it is too small.
+    // A labelled neighbour to absorb this region if it is too small: above, else left (skimage's order).
     const sy = Math.floor(start / w);
     const sx = start % w;
-    const adjacent = sx > 0 ? out[start - 1] : sy > 0 ? out[start - w] : -1;
+    const adjacent = sy > 0 ? out[start - w] : sx > 0 ? out[start - 1] : -1;
     let head = 0;
     let tail = 0;
     queue[tail++] = start;
@@ -141,7 +184,8 @@ export function enforceConnectivity(labels: Int32Array, h: number, w: number, mi
       const y = Math.floor(p / w);
       const x = p % w;
       const visit = (r: number) => {
-        if (out[r] < 0 && labels[r] === own) {
+        // skimage caps a region at maxSize; the rest of a huge cluster starts new regions.
+        if (out[r] < 0 && labels[r] === own && tail < maxSize) {
           out[r] = count;
           queue[tail++] = r;
         }
