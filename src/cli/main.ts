@@ -146,8 +146,16 @@ export async function main(
     .addOption(new Option('--engine <engine>', 'engine').choices(['auto', 'wasm', 'cpu']))
     .requiredOption('-o, --out <file>', 'output .npy')
     .action(async (o: ExplainArgs) => {
-      const r = await explain(requestFromArgs(o));
-      io.stdout.write(`${o.out}: [${r.shape.join(', ')}] float32; ${r.timingsFile}\n`);
+      // Ctrl-C stops between batches; the .npy is only written once the method finished.
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const r = await explain(requestFromArgs(o, controller.signal));
+        io.stdout.write(`${o.out}: [${r.shape.join(', ')}] float32; ${r.timingsFile}\n`);
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
     });
 
   program
