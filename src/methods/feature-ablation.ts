@@ -5,6 +5,7 @@ import {
   featureDefaults,
   featureDocs,
   featureSchema,
+  SLIC_REFERENCE,
 } from './_core/features.js';
 import type { Method } from './types.js';
 
@@ -15,7 +16,7 @@ export const featureAblation: Method<FeatureAblationOptions> = {
   title: 'Feature ablation',
   summary:
     "Replaces one feature (a grid cell or a SLIC superpixel, all channels) at a time by the baseline and records the drop of the target logit F(x) - F(x without the feature); every input value of the feature carries that drop. Captum's FeatureAblation with a feature_mask; one forward pass per feature plus one.",
-  references: ['captum.attr.FeatureAblation', 'Achanta et al. 2012, SLIC Superpixels (TPAMI 34(11))'],
+  references: ['captum.attr.FeatureAblation', SLIC_REFERENCE],
   family: 'perturbation',
   completeness: false,
   schema: {

@@ -6,6 +6,7 @@ import {
   featureDefaults,
   featureDocs,
   featureSchema,
+  SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
 import type { Method } from './types.js';
@@ -123,7 +124,7 @@ export const kernelShap: Method<KernelShapOptions> = {
   references: [
     'Lundberg & Lee 2017, A Unified Approach to Interpreting Model Predictions (arXiv:1705.07874)',
     'captum.attr.KernelShap',
-    'Achanta et al. 2012, SLIC Superpixels (TPAMI 34(11))',
+    SLIC_REFERENCE,
   ],
   family: 'sampling',
   completeness: false,

@@ -7,6 +7,7 @@ import {
   featureDefaults,
   featureDocs,
   featureSchema,
+  SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
 import type { Method } from './types.js';
@@ -67,7 +68,7 @@ export const lime: Method<LimeOptions> = {
   references: [
     'Ribeiro, Singh & Guestrin 2016, "Why Should I Trust You?" (arXiv:1602.04938)',
     'captum.attr.Lime',
-    'Achanta et al. 2012, SLIC Superpixels (TPAMI 34(11))',
+    SLIC_REFERENCE,
   ],
   family: 'sampling',
   completeness: false,

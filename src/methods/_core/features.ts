@@ -25,6 +25,9 @@ export interface FeatureOptions {
   baseline: BaselineSpec;
 }
 
+export const SLIC_REFERENCE =
+  'Achanta et al. 2012, SLIC Superpixels Compared to State-of-the-Art Superpixel Methods (TPAMI 34(11))';
+
 /** Defaults shared by the feature methods (each documents why where they differ from Captum). */
 export const featureDefaults = (features: FeatureKind): FeatureOptions => ({
   features,
