@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/audit/report.js';
 import { runCli } from '../helpers/cli.js';
@@ -34,6 +35,9 @@ describe('the demo audits', () => {
     for (const f of ['report.json', 'report.html', 'junit.xml'])
       expect(existsSync(join(out, f)), f).toBe(true);
     expect(stdout).toContain('evidence-on-animal');
+    const schema = JSON.parse(await readFile('schemas/report.schema.json', 'utf8')) as object;
+    const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('passes the clean model on the same checks', async () => {
