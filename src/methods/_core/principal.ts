@@ -70,7 +70,7 @@ function topEigenvector(g: Float64Array, d: number): Float64Array {
     let change = 0;
     for (let i = 0; i < d; i++) change = Math.max(change, Math.abs(nb[i] - b[i]));
     b = nb;
-    if (change < 1e-15) break;
+    if (change < 1e-13) break;
   }
   return b ?? new Float64Array(d);
 }
