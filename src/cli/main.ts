@@ -4,7 +4,8 @@ import { writeOutputs } from '../audit/output.js';
 import { prepareAudit } from '../audit/prepare.js';
 import { runAudit } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
-import { isXauditError } from '../core/errors.js';
+import { isXauditError, XauditError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS, listUnits } from './list.js';
@@ -63,8 +64,6 @@ export async function main(
           const ids = spec.checks.map((c) => c.id);
           const unknown = only.filter((id) => !ids.includes(id));
           if (unknown.length > 0) {
-            const { XauditError } = await import('../core/errors.js');
-            const { didYouMean } = await import('../core/suggest.js');
             throw new XauditError('SPEC_REFERENCE', `--only names unknown check '${unknown[0]}'`, {
               hint: didYouMean(unknown[0], ids),
             });
