@@ -35,7 +35,7 @@ export const cam = camMethod<CamOptions>(
     id: 'cam',
     title: 'CAM (class activation mapping)',
     summary:
-      "sum_k w_k A_k with w_k the final Dense layer's weight from channel k to the target class, for models whose layer feeds GlobalAveragePooling and then that Dense layer directly (Zhou et al.). Equals Grad-CAM times the layer's number of cells. The weights are read as the gradient of the target logit with respect to the pooled features, which is exactly the Dense weight column. ReLU, bilinear upsampling, no normalisation.",
+      "sum_k w_k A_k with w_k the final Dense layer's weight from channel k to the target class, for models whose layer feeds GlobalAveragePooling and then that Dense layer directly (Zhou et al.). Equals Grad-CAM times the layer's number of cells. The weights are read from the engine as the sum over cells of the target logit's gradient with respect to A_k, which behind a global average pool is exactly that Dense weight. ReLU, bilinear upsampling, no normalisation.",
     references: [
       'Zhou et al. 2016, Learning Deep Features for Discriminative Localization (arXiv:1512.04150)',
     ],
