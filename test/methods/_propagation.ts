@@ -36,6 +36,22 @@ export async function irModel(build: (b: GraphBuilder) => IrNode): Promise<Model
 }
 
 /**
+ * x [2] -> h = relu(x W1) [3] -> y = h W2 [1], with W1 = [[1, -1, -1], [2, 1, -1]] (rows: inputs)
+ * and W2 = [1, -2, 1]. At x = (1, 2): z = (5, 1, -3), so the relu passes units 1 and 2, and
+ * dy/dh = (1, -2, 1). Gradient W1 (1, -2, 0) = (3, 0); guided backprop W1 (1, 0, 0) = (1, 2);
+ * deconvnet W1 relu(1, -2, 1) = (0, 1).
+ */
+export function handNet(): Promise<Model> {
+  return irModel((b) => {
+    const d1 = b.dense('d1', b.input([2]), 3);
+    setWeights(d1, [1, -1, -1, 2, 1, -1]);
+    const d2 = b.dense('d2', b.unary('r1', 'relu', d1), 1);
+    setWeights(d2, [1, -2, 1]);
+    return d2;
+  });
+}
+
+/**
  * `id` with `opts` on every fixtures/models/<name>/model.json: a finite map of the input's shape,
  * summing to outputDelta for completeness methods; or, where `unsupported` names an error code
  * for the model, that error (the method declares why it cannot run).

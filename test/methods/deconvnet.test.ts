@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { methods } from '../../src/methods/registry.js';
 import { batchOf, ctxOf, transformOf } from './_fixtures.js';
-import { batchingInvariant, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
+import { batchingInvariant, handNet, runsOnEveryFixture } from './_propagation.js';
 
 const deconv = methods.deconvnet;
 
@@ -10,13 +10,7 @@ describe('deconvnet', () => {
     // h = relu(x W1), y = h W2 with W1 = [[1, -1, -1], [2, 1, -1]], W2 = [1, -2, 1]. At x = (1, 2)
     // dy/dh = (1, -2, 1); deconvnet passes relu(1, -2, 1) = (1, 0, 1) though unit 3 is off (z = -3):
     // W1 (1, 0, 1) = (0, 1). Guided backprop gives (1, 2), the gradient (3, 0).
-    const model = await irModel((b) => {
-      const d1 = b.dense('d1', b.input([2]), 3);
-      setWeights(d1, [1, -1, -1, 2, 1, -1]);
-      const d2 = b.dense('d2', b.unary('r1', 'relu', d1), 1);
-      setWeights(d2, [1, -2, 1]);
-      return d2;
-    });
+    const model = await handNet();
     try {
       const t = transformOf([1, 1, 2]);
       const a = await deconv.attribute(

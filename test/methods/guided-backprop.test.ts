@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { methods } from '../../src/methods/registry.js';
 import { linear } from '../helpers/analytic-models.js';
 import { batchOf, ctxOf, transformOf } from './_fixtures.js';
-import { batchingInvariant, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
+import { batchingInvariant, handNet, runsOnEveryFixture } from './_propagation.js';
 
 const gb = methods['guided-backprop'];
 const t = transformOf([1, 1, 2]);
@@ -12,13 +12,7 @@ describe('guided-backprop', () => {
     // h = relu(x W1), y = h W2 with W1 = [[1, -1, -1], [2, 1, -1]], W2 = [1, -2, 1]. At x = (1, 2),
     // z = (5, 1, -3) and dy/dh = (1, -2, 1): guided keeps unit 1 only, so the map is W1[:, 0] = (1, 2)
     // where the gradient is (3, 0).
-    const model = await irModel((b) => {
-      const d1 = b.dense('d1', b.input([2]), 3);
-      setWeights(d1, [1, -1, -1, 2, 1, -1]);
-      const d2 = b.dense('d2', b.unary('r1', 'relu', d1), 1);
-      setWeights(d2, [1, -2, 1]);
-      return d2;
-    });
+    const model = await handNet();
     try {
       const a = await gb.attribute(model, batchOf(Float32Array.of(1, 2), 1), Int32Array.of(1), {}, ctxOf(t));
       expect([...a.values]).toEqual([1, 2]);

@@ -5,36 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
-import type { IrNode } from '../../src/models/ir/graph.js';
 import { loadModel } from '../../src/models/load.js';
 import type { BackwardRules, LrpConfig, Model } from '../../src/models/model.js';
+import { handNet } from '../methods/_propagation.js';
 import { expectClose, seededUniform } from './helpers/close.js';
 import { GraphBuilder } from './helpers/ir-build.js';
-
-/** Sets a dense/conv node's weights by hand (no bias unless given). */
-function setWeights(node: IrNode, kernel: number[], bias?: number[]): void {
-  if (node.op !== 'dense' && node.op !== 'conv2d') throw new Error(`${node.name} has no weights`);
-  node.weights = {
-    kernel: Float32Array.from(kernel),
-    ...(bias === undefined ? {} : { bias: Float32Array.from(bias) }),
-  };
-}
-
-/**
- * x [2] -> h = relu(x W1) [3] -> y = h W2 [1], with
- * W1 = [[1, -1, -1], [2, 1, -1]] (rows: inputs) and W2 = [1, -2, 1].
- * At x = (1, 2): z = (5, 1, -3), so relu passes units 1 and 2; dy/dh = (1, -2, 1).
- */
-async function handNet(): Promise<Model> {
-  const b = new GraphBuilder();
-  const inp = b.input([2]);
-  const d1 = b.dense('d1', inp, 3);
-  setWeights(d1, [1, -1, -1, 2, 1, -1]);
-  const d2 = b.dense('d2', b.unary('r1', 'relu', d1), 1);
-  setWeights(d2, [1, -2, 1]);
-  const { graph, info } = b.build(d2);
-  return TfjsModel.create(graph, info, 'wasm');
-}
 
 describe('guided backprop and deconvnet rules', () => {
   let model: Model;

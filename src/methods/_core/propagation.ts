@@ -5,7 +5,7 @@
  */
 import { oneHot, targetLogits } from '../../core/tensor.js';
 import type { GradientRequest, Model } from '../../models/model.js';
-import type { Attribution, Batch, RunContext } from '../types.js';
+import type { Attribution, Batch, Method, RunContext } from '../types.js';
 import { forChunks, inputShape } from './batching.js';
 
 /** The rule fields of a gradient request. */
@@ -40,6 +40,28 @@ export async function propagate(
     target.set(targetLogits(r.logits.subarray(0, m * k), tgt), start);
   });
   return { values, target, shape: [batch.n, h, w, c] };
+}
+
+/** Captum's GuidedBackprop and Deconvolution have no options. */
+export type NoOptions = Record<string, never>;
+
+/** A method whose map is the input-side quantity of a modified-relu rule table, as is. */
+export function modifiedReluMethod(
+  meta: Pick<Method<NoOptions>, 'id' | 'title' | 'summary' | 'references'>,
+  rules: 'guided-backprop' | 'deconvnet',
+): Method<NoOptions> {
+  return {
+    ...meta,
+    family: 'propagation',
+    completeness: false,
+    schema: { type: 'object', properties: {}, additionalProperties: false },
+    defaults: {},
+    optionDocs: {},
+    async attribute(model, batch, targets, _opts, ctx) {
+      const { values, shape } = await propagate(model, batch, targets, { rules }, ctx);
+      return { values, shape };
+    },
+  };
 }
 
 /**

@@ -213,6 +213,25 @@ interface LinearArgs {
   cfg: LrpConfig;
 }
 
+/**
+ * R shared in proportion to the contributions of x+ through `wa` (plus `bias`) and of x- through
+ * `wb`: x+ * wa^T s + x- * wb^T s with s = R / stabilize(wa x+ + bias + wb x-).
+ */
+function signedShare(
+  node: LinearNode,
+  x: tf.Tensor,
+  r: tf.Tensor,
+  wa: tf.Tensor,
+  wb: tf.Tensor,
+  bias?: tf.Tensor,
+): tf.Tensor {
+  const xp = positive(x);
+  const xn = negative(x);
+  const z = tf.add(linearForward(node, xp, wa, bias), linearForward(node, xn, wb));
+  const s = relDiv(r, z, LRP_STABILIZER);
+  return tf.add(tf.mul(xp, linearBackward(node, x, s, wa)), tf.mul(xn, linearBackward(node, x, s, wb)));
+}
+
 /** One LRP rule per name, each zennit's rule of that name; relevance in, relevance out. */
 const LRP_LINEAR: Record<LrpRule, (a: LinearArgs) => tf.Tensor> = {
   epsilon({ node, x, r, w, b, cfg }) {
@@ -227,42 +246,19 @@ const LRP_LINEAR: Record<LrpRule, (a: LinearArgs) => tf.Tensor> = {
     const wn = tf.add(w, tf.mul(negative(w), g));
     const bp = b === undefined ? undefined : tf.add(b, tf.mul(positive(b), g));
     const bn = b === undefined ? undefined : tf.add(b, tf.mul(negative(b), g));
-    const xp = positive(x);
-    const xn = negative(x);
     const z = linearForward(node, x, w, b);
-    const up = tf.add(linearForward(node, xp, wp, bp), linearForward(node, xn, wn));
-    const down = tf.add(linearForward(node, xp, wn, bn), linearForward(node, xn, wp));
-    const sp = relDiv(tf.mul(r, tf.cast(tf.greater(z, 0), 'float32')), up, LRP_STABILIZER);
-    const sn = relDiv(tf.mul(r, tf.cast(tf.less(z, 0), 'float32')), down, LRP_STABILIZER);
-    return tf.addN([
-      tf.mul(xp, linearBackward(node, x, sp, wp)),
-      tf.mul(xn, linearBackward(node, x, sp, wn)),
-      tf.mul(xp, linearBackward(node, x, sn, wn)),
-      tf.mul(xn, linearBackward(node, x, sn, wp)),
-    ]);
+    const rp = tf.mul(r, tf.cast(tf.greater(z, 0), 'float32'));
+    const rn = tf.mul(r, tf.cast(tf.less(z, 0), 'float32'));
+    return tf.add(signedShare(node, x, rp, wp, wn, bp), signedShare(node, x, rn, wn, wp, bn));
   },
   'alpha-beta'({ node, x, r, w, b, cfg }) {
     // zennit's AlphaBeta: the positive part (x+ W+ + x- W- + b+) and the negative part
     // (x+ W- + x- W+ + b-) each share R in proportion; ZPlus is alpha 1, beta 0.
     const wp = positive(w);
     const wn = negative(w);
-    const xp = positive(x);
-    const xn = negative(x);
-    const bp = b === undefined ? undefined : positive(b);
-    const up = tf.add(linearForward(node, xp, wp, bp), linearForward(node, xn, wn));
-    const sp = relDiv(r, up, LRP_STABILIZER);
-    const pos = tf.add(
-      tf.mul(xp, linearBackward(node, x, sp, wp)),
-      tf.mul(xn, linearBackward(node, x, sp, wn)),
-    );
+    const pos = signedShare(node, x, r, wp, wn, b === undefined ? undefined : positive(b));
     if (cfg.beta === 0) return cfg.alpha === 1 ? pos : tf.mul(pos, cfg.alpha);
-    const bn = b === undefined ? undefined : negative(b);
-    const down = tf.add(linearForward(node, xp, wn, bn), linearForward(node, xn, wp));
-    const sn = relDiv(r, down, LRP_STABILIZER);
-    const neg = tf.add(
-      tf.mul(xp, linearBackward(node, x, sn, wn)),
-      tf.mul(xn, linearBackward(node, x, sn, wp)),
-    );
+    const neg = signedShare(node, x, r, wn, wp, b === undefined ? undefined : negative(b));
     return tf.sub(tf.mul(pos, cfg.alpha), tf.mul(neg, cfg.beta));
   },
   flat({ node, x, r, w }) {
