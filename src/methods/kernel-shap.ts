@@ -6,6 +6,7 @@ import {
   featureDefaults,
   featureDocs,
   featureSchema,
+  MAX_FIT_FEATURES,
   SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
@@ -147,12 +148,20 @@ export const kernelShap: Method<KernelShapOptions> = {
     baseline: `Value of an absent feature (Captum baselines, default 0). ${BASELINE_DOC}`,
   },
   attribute(model, batch, targets, opts, ctx) {
-    return attributeFeatures(model, batch, targets, opts, ctx, ({ count: m }, i) => {
-      const d =
-        m <= opts.exact_up_to
-          ? enumerated(m)
-          : sampled(m, opts.samples, rngFor(ctx.seed, ctx.unitId, batch.ids[i]));
-      return { coalitions: d.z, values: (y) => shapleyFit(d, y, m) };
-    });
+    return attributeFeatures(
+      model,
+      batch,
+      targets,
+      opts,
+      ctx,
+      ({ count: m }, i) => {
+        const d =
+          m <= opts.exact_up_to
+            ? enumerated(m)
+            : sampled(m, opts.samples, rngFor(ctx.seed, ctx.unitId, batch.ids[i]));
+        return { coalitions: d.z, values: (y) => shapleyFit(d, y, m) };
+      },
+      MAX_FIT_FEATURES,
+    );
   },
 };

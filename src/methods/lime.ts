@@ -7,6 +7,7 @@ import {
   featureDefaults,
   featureDocs,
   featureSchema,
+  MAX_FIT_FEATURES,
   SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
@@ -96,25 +97,33 @@ export const lime: Method<LimeOptions> = {
   attribute(model, batch, targets, opts, ctx) {
     const c = ctx.input.shape[2];
     const rows = opts.samples;
-    return attributeFeatures(model, batch, targets, opts, ctx, (mask, i, x, base) => {
-      const m = mask.count;
-      // Row r, feature f of a sample is the RNG's draw r * m + f: independent of batching.
-      const rng = rngFor(ctx.seed, ctx.unitId, batch.ids[i]);
-      const coalitions = Uint8Array.from({ length: rows * m }, (_, q) => (rng.at(q) < 0.5 ? 1 : 0));
-      const d = cosineDistances(x, base, mask, c, coalitions, rows);
-      const weights = d.map((v) => Math.exp(-(v * v) / (2 * opts.kernel_width ** 2)));
-      return {
-        coalitions,
-        values: (y) =>
-          weightedLeastSquares({
-            X: Float64Array.from(coalitions),
-            y,
-            w: weights,
-            cols: m,
-            alpha: opts.alpha,
-            intercept: true,
-          }).coef,
-      };
-    });
+    return attributeFeatures(
+      model,
+      batch,
+      targets,
+      opts,
+      ctx,
+      (mask, i, x, base) => {
+        const m = mask.count;
+        // Row r, feature f of a sample is the RNG's draw r * m + f: independent of batching.
+        const rng = rngFor(ctx.seed, ctx.unitId, batch.ids[i]);
+        const coalitions = Uint8Array.from({ length: rows * m }, (_, q) => (rng.at(q) < 0.5 ? 1 : 0));
+        const d = cosineDistances(x, base, mask, c, coalitions, rows);
+        const weights = d.map((v) => Math.exp(-(v * v) / (2 * opts.kernel_width ** 2)));
+        return {
+          coalitions,
+          values: (y) =>
+            weightedLeastSquares({
+              X: Float64Array.from(coalitions),
+              y,
+              w: weights,
+              cols: m,
+              alpha: opts.alpha,
+              intercept: true,
+            }).coef,
+        };
+      },
+      MAX_FIT_FEATURES,
+    );
   },
 };

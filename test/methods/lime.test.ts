@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { rngFor } from '../../src/core/rng.js';
 import { baselineInput } from '../../src/methods/_core/baselines.js';
 import { composite, gridMask } from '../../src/methods/_core/features.js';
+import { kernelShap } from '../../src/methods/kernel-shap.js';
 import { type LimeOptions, lime } from '../../src/methods/lime.js';
 import { fixedRandom, linear, recordingCalls, tanhNet } from '../helpers/analytic-models.js';
+import { functionModel } from '../helpers/function-model.js';
 import { featureContributions, spreadMap } from './_features.js';
 import { batchOf, ctxOf, inputsOf, maxAbsDiff, transformOf } from './_fixtures.js';
 
@@ -123,6 +125,24 @@ describe('lime', () => {
     expect(rec.calls).toEqual(new Array(3 * 25).fill(1));
     const other = await lime.attribute(net(), batchOf(x, 3), targets, opts, { ...ctxOf(t), seed: 5 });
     expect(maxAbsDiff(other.values, b.values)).toBeGreaterThan(0);
+  });
+
+  it('refuses more features than a surrogate fit can take (lime and kernel-shap)', async () => {
+    const big = transformOf([40, 40, 1]);
+    const model = functionModel([40, 40, 1], 2, () => [0, 0]);
+    for (const m of [lime, kernelShap]) {
+      const run = m.attribute(
+        model,
+        batchOf(inputsOf(big, 1), 1),
+        Int32Array.from([0]),
+        { ...m.defaults, features: 'grid', grid: [40, 40] },
+        ctxOf(big),
+      );
+      await expect(run).rejects.toMatchObject({
+        code: 'SPEC_INVALID',
+        message: /1600 features are more than/,
+      });
+    }
   });
 
   it('stops when aborted', async () => {

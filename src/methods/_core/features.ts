@@ -4,6 +4,7 @@
  * set of pixels, spanning every channel, that is either kept (the input) or
  * replaced by the baseline. Captum calls this a feature_mask.
  */
+import { XauditError } from '../../core/errors.js';
 import { targetLogits } from '../../core/tensor.js';
 import type { JsonSchema } from '../../core/unit.js';
 import type { InputTransform } from '../../data/input.js';
@@ -179,6 +180,9 @@ export interface FeaturePlan {
  * all coalitions scored under ctx.maxBatch, each feature's value spread over
  * its elements.
  */
+/** Most features lime and kernel-shap fit: a 1024 x 1024 solve takes about a second per sample. */
+export const MAX_FIT_FEATURES = 1024;
+
 export async function attributeFeatures(
   model: Model,
   batch: Batch,
@@ -186,10 +190,22 @@ export async function attributeFeatures(
   opts: FeatureOptions,
   ctx: RunContext,
   plan: (mask: FeatureMask, i: number, x: Float32Array, base: Float32Array) => FeaturePlan,
+  /** Surrogate fits solve an M x M system (O(M^3)); past this many features they would stall. */
+  maxFeatures = Number.POSITIVE_INFINITY,
 ): Promise<Attribution> {
   const [h, w, c] = inputShape(batch, targets, ctx);
   const size = h * w * c;
   const masks = featureMasks(batch, ctx, opts);
+  const most = Math.max(...masks.map((m) => m.count));
+  if (most > maxFeatures) {
+    throw new XauditError(
+      'SPEC_INVALID',
+      `${most} features are more than this method fits (at most ${maxFeatures})`,
+      {
+        hint: 'Use fewer grid cells or SLIC segments.',
+      },
+    );
+  }
   const base = baselineInput(ctx.input, opts.baseline);
   const plans = masks.map((m, i) => plan(m, i, batch.x.subarray(i * size, (i + 1) * size), base));
   const scores = await scoreCoalitions(
