@@ -97,8 +97,8 @@ describe('kernel-shap', () => {
     };
     const coarse = await err(50);
     const fine = await err(20000);
-    // Sampling error shrinks like 1/sqrt(samples): 2% of the largest value at 20000 coalitions.
-    expect(fine).toBeLessThan(0.02);
+    // Error relative to the largest value: 5.9% at 50 coalitions, 1.6% at 1000, 0.54% at 20000 (seed 1).
+    expect(fine).toBeLessThan(0.01);
     expect(fine).toBeLessThan(coarse);
   });
 
