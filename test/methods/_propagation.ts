@@ -52,6 +52,23 @@ export function handNet(): Promise<Model> {
 }
 
 /**
+ * A bias-free piecewise-linear ReLU CNN over every op LRP-0 must handle: conv (stride 1 and 2),
+ * relu (fused into the conv in forward passes), relu -> maxpool, add, avgpool, GAP, dense.
+ */
+export function biasFreeCnn(b: GraphBuilder): IrNode {
+  const inp = b.input([8, 8, 3]);
+  const c1 = b.unary('r1', 'relu', b.conv('c1', inp, 4, [3, 3], { bias: false }));
+  const p1 = b.pool('p1', 'maxpool', c1, [2, 2], [2, 2], 'valid');
+  const c2 = b.unary('r2', 'relu', b.conv('c2', p1, 4, [3, 3], { bias: false }));
+  const sum = b.add('sum', [p1, c2]);
+  const c3 = b.unary('r3', 'relu', b.conv('c3', sum, 6, [3, 3], { strides: [2, 2], bias: false }));
+  const a1 = b.pool('a1', 'avgpool', c3, [2, 2], [1, 1], 'valid');
+  const out = b.dense('out', b.gap('gap', a1, false), 3);
+  (out.weights as { bias?: Float32Array }).bias = undefined;
+  return out;
+}
+
+/**
  * `id` with `opts` on every fixtures/models/<name>/model.json: a finite map of the input's shape,
  * summing to outputDelta for completeness methods; or, where `unsupported` names an error code
  * for the model, that error (the method declares why it cannot run).

@@ -4,28 +4,11 @@ import { normalisedBounds } from '../../src/data/input.js';
 import { LRP_RULES, type LrpOptions } from '../../src/methods/lrp.js';
 import { methods } from '../../src/methods/registry.js';
 import type { Model } from '../../src/models/model.js';
-import type { GraphBuilder } from '../models/helpers/ir-build.js';
 import { batchOf, ctxOf, inputsOf, transformOf } from './_fixtures.js';
-import { batchingInvariant, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
+import { batchingInvariant, biasFreeCnn, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
 
 const lrp = methods.lrp;
 const opts = (o: Partial<LrpOptions>): LrpOptions => ({ ...lrp.defaults, ...o });
-
-/** A bias-free ReLU CNN over conv (stride 1 and 2), relu -> maxpool, add, avgpool, GAP and dense. */
-function biasFreeCnn(b: GraphBuilder) {
-  const inp = b.input([8, 8, 3]);
-  const c1 = b.unary('r1', 'relu', b.conv('c1', inp, 4, [3, 3], { bias: false }));
-  const p1 = b.pool('p1', 'maxpool', c1, [2, 2], [2, 2], 'valid');
-  const c2 = b.unary('r2', 'relu', b.conv('c2', p1, 4, [3, 3], { bias: false }));
-  const c3 = b.unary(
-    'r3',
-    'relu',
-    b.conv('c3', b.add('sum', [p1, c2]), 6, [3, 3], { strides: [2, 2], bias: false }),
-  );
-  const out = b.dense('out', b.gap('gap', b.pool('a1', 'avgpool', c3, [2, 2], [1, 1], 'valid'), false), 3);
-  (out.weights as { bias?: Float32Array }).bias = undefined;
-  return out;
-}
 
 const sum = (v: ArrayLike<number>) => Array.from(v).reduce((s, e) => s + e, 0);
 

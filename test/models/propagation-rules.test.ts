@@ -4,12 +4,12 @@
  * relu -> maxpool rules against their unfused per-op rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
+import type { IrNode } from '../../src/models/ir/graph.js';
 import { loadModel } from '../../src/models/load.js';
 import type { BackwardRules, LrpConfig, Model } from '../../src/models/model.js';
-import { handNet } from '../methods/_propagation.js';
+import { biasFreeCnn, handNet, irModel } from '../methods/_propagation.js';
 import { expectClose, seededUniform } from './helpers/close.js';
-import { GraphBuilder } from './helpers/ir-build.js';
+import type { GraphBuilder } from './helpers/ir-build.js';
 
 describe('guided backprop and deconvnet rules', () => {
   let model: Model;
@@ -96,30 +96,52 @@ describe('DeepLIFT rules', () => {
 });
 
 /**
- * A bias-free piecewise-linear CNN over every op LRP-0 must handle: conv (stride 1 and 2),
- * relu (fused in the forward pass), relu -> maxpool, avgpool, add, global average pool, dense.
+ * Every nonlinearity DeepLIFT rescales, with biases, batchnorm, relu -> an overlapping 3x3/2
+ * max-pool, a three-way add, a strided conv, average pooling and a dense + relu pair that the
+ * forward pass would fuse.
  */
-async function biasFreeCnn(): Promise<Model> {
-  const b = new GraphBuilder();
-  const inp = b.input([8, 8, 3]);
-  const c1 = b.unary('r1', 'relu', b.conv('c1', inp, 4, [3, 3], { bias: false }));
-  const p1 = b.pool('p1', 'maxpool', c1, [2, 2], [2, 2], 'valid');
-  const c2 = b.unary('r2', 'relu', b.conv('c2', p1, 4, [3, 3], { bias: false }));
-  const sum = b.add('sum', [p1, c2]);
-  const c3 = b.unary('r3', 'relu', b.conv('c3', sum, 6, [3, 3], { strides: [2, 2], bias: false }));
-  const a1 = b.pool('a1', 'avgpool', c3, [2, 2], [1, 1], 'valid');
-  const out = b.dense('out', b.gap('gap', a1, false), 3);
-  (out.weights as { bias?: Float32Array }).bias = undefined;
-  const { graph, info } = b.build(out);
-  return TfjsModel.create(graph, info, 'wasm');
+function allOps(b: GraphBuilder): IrNode {
+  const inp = b.input([9, 9, 2]);
+  const r1 = b.unary('r1', 'relu', b.batchnorm('bn', b.conv('c1', inp, 4, [3, 3])));
+  const p1 = b.pool('p1', 'maxpool', r1, [3, 3], [2, 2], 'valid');
+  const s2 = b.unary('s2', 'sigmoid', b.conv('c2', p1, 4, [3, 3]));
+  const t2 = b.unary('t2', 'tanh', b.conv('c2b', p1, 4, [3, 3]));
+  const c3 = b.conv('c3', b.add('sum', [p1, s2, t2]), 4, [2, 2], { strides: [2, 2], padding: 'valid' });
+  const lk = b.leaky('lk', b.pool('a1', 'avgpool', b.unary('r6', 'relu6', c3), [2, 2], [1, 1], 'valid'), 0.2);
+  const d1 = b.unary('r2', 'relu', b.dense('d1', b.unary('flat', 'flatten', lk), 5));
+  return b.dense('out', d1, 3);
 }
+
+describe('DeepLIFT summation to delta', () => {
+  it('sum(m * (x - x0)) = F(x) - F(x0) through every rescaled op', async () => {
+    const model = await irModel(allOps);
+    try {
+      const n = 3;
+      const size = 9 * 9 * 2;
+      const x = seededUniform(31, n * size, -2, 2);
+      const x0 = seededUniform(32, n * size, -2, 2);
+      const outputGrad = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+      const r = await model.gradient({ x, n, outputGrad, rules: 'deeplift', reference: x0 });
+      const ref = await model.forward(x0, n);
+      expectClose(r.referenceLogits!, ref.logits, n, 'reference logits', 1e-6);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let p = 0; p < size; p++) s += r.inputGrad[i * size + p] * (x[i * size + p] - x0[i * size + p]);
+        const delta = r.logits[i * 3 + i] - ref.logits[i * 3 + i];
+        expect(Math.abs(s - delta) / Math.max(Math.abs(delta), 1e-6), `sample ${i}`).toBeLessThan(1e-4);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});
 
 const lrp0: LrpConfig = { conv: 'epsilon', dense: 'epsilon', epsilon: 0, gamma: 0, alpha: 1, beta: 0 };
 
 describe('LRP rules', () => {
   let model: Model;
   beforeAll(async () => {
-    model = await biasFreeCnn();
+    model = await irModel(biasFreeCnn);
   });
   afterAll(() => model.dispose());
 
