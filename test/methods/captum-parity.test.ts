@@ -214,13 +214,13 @@ describe('parity with Captum / pytorch-grad-cam on tiny-cnn', () => {
 
     const known = ref.knownDifference;
     if (known !== undefined) {
-      it(`${label} differs from Captum as documented: ${known}`, async () => {
+      it(`${label}: differs from Captum as its knownDifference says`, async () => {
         expect(ref.compare).toBe('deterministic');
         const a = await attribute();
         const worst = Math.max(...relErrors(a.values, ref.attributions, n));
         expect(
           worst,
-          `${ref.file} now agrees with Captum (${worst.toExponential(2)}): drop its knownDifference`,
+          `${ref.file} now agrees with Captum (${worst.toExponential(2)}): drop its knownDifference (${known})`,
         ).toBeGreaterThan(REL_TOL);
       });
       continue;
