@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as core from '@actions/core';
 import type { CheckReport, Report } from '../audit/report.js';
 import { fmtCounts, fmtNum, headline, OUTCOME_WORD } from './_render/format.js';
@@ -60,6 +60,17 @@ export function summaryMarkdown(report: Report, capBytes = SUMMARY_CAP_BYTES): s
   return `${head}\n${rows.slice(0, kept).join('\n')}${note}\n`;
 }
 
+/**
+ * GitHub places an annotation by its path from the repository root, but the spec path is relative
+ * to where xaudit ran (the action's working-directory may be a subfolder): rebase it on the workspace.
+ */
+export function annotationFile(specPath: string, workspace: string | undefined): string {
+  if (workspace === undefined || workspace === '') return specPath;
+  const rel = relative(resolve(workspace), resolve(specPath));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return specPath;
+  return rel.split(sep).join('/');
+}
+
 export const githubReporter: Reporter<GithubOptions> = {
   id: 'github',
   title: 'GitHub Actions',
@@ -85,10 +96,11 @@ export const githubReporter: Reporter<GithubOptions> = {
     if (ctx.env.GITHUB_ACTIONS !== 'true') return;
     // @actions/core writes workflow commands to process.stdout and reads
     // GITHUB_STEP_SUMMARY / GITHUB_OUTPUT from process.env, not from ctx.
+    const file = annotationFile(ctx.specPath, ctx.env.GITHUB_WORKSPACE);
     const at = (c: CheckReport): core.AnnotationProperties => ({
       // Property values escape ':' as %3A, so the title avoids it.
       title: `xaudit ${c.id} ${c.outcome === 'error' ? 'errored' : c.outcome === 'warn' ? 'warned' : 'failed'}`,
-      file: ctx.specPath,
+      file,
       ...(c.location === null ? {} : { startLine: c.location.line, startColumn: c.location.col }),
     });
     const bad = report.checks.filter((c) => c.outcome === 'fail' || c.outcome === 'error');
