@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckReport, Report } from '../../src/audit/report.js';
-import { githubReporter, summaryMarkdown } from '../../src/reporters/github.js';
+import { annotationFile, githubReporter, summaryMarkdown } from '../../src/reporters/github.js';
 import { jsonReporter } from '../../src/reporters/json.js';
 import { sampleArtifacts, sampleReport } from '../fixtures/reports/sample-report.js';
 import { context, tempDir } from './helpers.js';
@@ -150,5 +150,16 @@ describe('github reporter', () => {
     const report = manyFailures(1);
     report.checks[0].message = 'a | b\nc <img src=x> & d';
     expect(summaryMarkdown(report)).toContain('| a \\| b c &lt;img src=x&gt; &amp; d |');
+  });
+});
+
+describe('annotationFile', () => {
+  it('rebases the spec path on the workspace, with forward slashes', () => {
+    const ws = resolve('/repo');
+    expect(annotationFile(join(ws, 'sub', 'audits', 'a.yaml'), ws)).toBe('sub/audits/a.yaml');
+    expect(annotationFile('audits/a.yaml', undefined)).toBe('audits/a.yaml');
+    expect(annotationFile('audits/a.yaml', '')).toBe('audits/a.yaml');
+    // Outside the workspace GitHub cannot place it anyway: keep what the user gave.
+    expect(annotationFile('/elsewhere/a.yaml', ws)).toBe('/elsewhere/a.yaml');
   });
 });
