@@ -41,7 +41,8 @@ export interface ForwardResult {
  * Backward rule set of the reverse pass. 'gradient' is the plain gradient; 'guided-backprop' and
  * 'deconvnet' change the relu rule (Captum's GuidedBackprop / Deconvolution); 'deeplift' propagates
  * rescale multipliers against `reference` (Captum's DeepLift); 'lrp' propagates relevance by the
- * per-layer rules of `lrp`. An engine that cannot apply a rule set must throw, never fall back.
+ * per-layer rules of `lrp`. The tfjs engine applies them all; an engine that cannot must throw
+ * rather than return the plain gradient (the analytic test models are gradient-only doubles).
  */
 export type BackwardRules = 'gradient' | 'guided-backprop' | 'deconvnet' | 'deeplift' | 'lrp';
 
