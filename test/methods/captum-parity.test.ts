@@ -16,7 +16,7 @@
  *   its test checks that the difference is still there, so that the note is
  *   removed (and the reference becomes a parity test) once they agree.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstViolation } from '../../src/audit/validate-options.js';
@@ -48,6 +48,8 @@ interface Reference {
   outputDelta?: number[];
   convergenceDelta?: number[];
   knownDifference?: string;
+  /** A looser bound than DESIGN's 1e-4, with its reason in the file (relTolReason). */
+  relTol?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -69,14 +71,14 @@ function shape4(v: unknown, what: string): [number, number, number, number] {
   return [s[0], s[1], s[2], s[3]];
 }
 
-function readJson(file: string): Json {
-  const v: unknown = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
+function readJson(dir: string, file: string): Json {
+  const v: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   if (!isRecord(v)) throw new Error(`${file}: not a JSON object`);
   return v;
 }
 
-function readInputs(): Inputs {
-  const j = readJson('inputs.json');
+function readInputs(dir: string): Inputs {
+  const j = readJson(dir, 'inputs.json');
   if (typeof j.model !== 'string') throw new Error('inputs.json: model');
   return {
     model: j.model,
@@ -86,8 +88,8 @@ function readInputs(): Inputs {
   };
 }
 
-function readReference(file: string): Reference {
-  const j = readJson(file);
+function readReference(dir: string, file: string): Reference {
+  const j = readJson(dir, file);
   const { method, options, captum, compare } = j;
   if (typeof method !== 'string' || typeof captum !== 'string' || !isRecord(options)) {
     throw new Error(`${file}: method, options and captum are required`);
@@ -106,6 +108,7 @@ function readReference(file: string): Reference {
     convergenceDelta:
       j.convergenceDelta === undefined ? undefined : numbers(j.convergenceDelta, `${file} convergenceDelta`),
     knownDifference: typeof j.knownDifference === 'string' ? j.knownDifference : undefined,
+    relTol: typeof j.relTol === 'number' && typeof j.relTolReason === 'string' ? j.relTol : undefined,
   };
 }
 
@@ -157,120 +160,135 @@ function relErrors(a: Float32Array, b: number[], n: number): number[] {
   });
 }
 
-const inputs = readInputs();
-const references = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json') && f !== 'inputs.json')
-  .sort()
-  .map(readReference);
+/** tiny-cnn's references at the top, one folder per further model, each with its inputs.json. */
+const DIRS = [
+  DIR,
+  ...readdirSync(DIR)
+    .sort()
+    .map((d) => join(DIR, d))
+    .filter((d) => existsSync(join(d, 'inputs.json'))),
+];
 
-describe('parity with Captum / pytorch-grad-cam on tiny-cnn', () => {
-  let model: Model;
-  const [n, h, w, c] = inputs.shape;
-  const ctx = (): RunContext => ({
-    seed: 0,
-    unitId: 'parity',
-    input: { range: [0, 1], mean: Array(c).fill(0), std: Array(c).fill(1), shape: [h, w, c] },
-    maxBatch: 32,
-  });
-  const batch = () => ({
-    x: Float32Array.from(inputs.x),
-    n,
-    ids: Array.from({ length: n }, (_, i) => `s${i}`),
-  });
+for (const dir of DIRS) {
+  const inputs = readInputs(dir);
+  const references = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'inputs.json')
+    .sort()
+    .map((f) => readReference(dir, f));
+  parity(inputs, references);
+}
 
-  beforeAll(async () => {
-    model = await loadModel(inputs.model);
-  });
-  afterAll(() => model?.dispose());
-
-  it('has references to compare with', () => {
-    expect(references.length).toBeGreaterThan(0);
-  });
-
-  it('runs the same model: logits equal the PyTorch rebuild within 1e-5', async () => {
-    const { logits } = await model.forward(Float32Array.from(inputs.x), n);
-    expect(logits.length).toBe(inputs.logits.length);
-    for (let i = 0; i < logits.length; i++)
-      expect(Math.abs(logits[i] - inputs.logits[i])).toBeLessThanOrEqual(1e-5);
-  });
-
-  for (const ref of references) {
-    const label = `${ref.file.replace(/\.json$/, '')} (${ref.method} ${JSON.stringify(ref.options)})`;
-    const method = methods[ref.method];
-    if (method === undefined) {
-      it.todo(`${label}: '${ref.method}' is not in the registry yet`);
-      continue;
-    }
-
-    const attribute = async (): Promise<Attribution> => {
-      const opts = { ...method.defaults, ...ref.options };
-      const violation = firstViolation(method.schema, opts);
-      expect(violation, `${ref.file}: the recorded options do not fit ${ref.method}'s schema`).toBeNull();
-      expect(ref.shape[0]).toBe(n);
-      const a = await method.attribute(model, batch(), Int32Array.from(ref.targets), opts, ctx());
-      expect(a.shape, `${ref.file}: shape`).toEqual(ref.shape);
-      return a;
-    };
-
-    const known = ref.knownDifference;
-    if (known !== undefined) {
-      it(`${label}: differs from Captum as its knownDifference says`, async () => {
-        expect(ref.compare).toBe('deterministic');
-        const a = await attribute();
-        const worst = Math.max(...relErrors(a.values, ref.attributions, n));
-        expect(
-          worst,
-          `${ref.file} now agrees with Captum (${worst.toExponential(2)}): drop its knownDifference (${known})`,
-        ).toBeGreaterThan(REL_TOL);
-      });
-      continue;
-    }
-
-    it(label, async () => {
-      const a = await attribute();
-
-      if (ref.compare === 'deterministic') {
-        const errs = relErrors(a.values, ref.attributions, n);
-        const worst = Math.max(...errs);
-        expect(
-          worst,
-          `${ref.file}: max|a-b|/max|b| per sample ${errs.map((e) => e.toExponential(2))}`,
-        ).toBeLessThanOrEqual(REL_TOL);
-      } else {
-        const size = ref.attributions.length / n;
-        for (let i = 0; i < n; i++) {
-          const rho = spearman(
-            a.values.subarray(i * size, (i + 1) * size),
-            ref.attributions.slice(i * size, (i + 1) * size),
-          );
-          expect(rho, `${ref.file}: Spearman of sample ${i}`).toBeGreaterThanOrEqual(MIN_SPEARMAN);
-        }
-      }
-
-      if (ref.outputDelta !== undefined) {
-        const got = a.outputDelta;
-        expect(got, `${ref.file}: outputDelta`).toBeDefined();
-        if (got === undefined) return;
-        const size = ref.attributions.length / n;
-        for (let i = 0; i < n; i++) {
-          const want = ref.outputDelta[i];
-          expect(Math.abs(got[i] - want), `${ref.file}: F(x) - F(b) of sample ${i}`).toBeLessThanOrEqual(
-            REL_TOL * Math.max(Math.abs(want), 1e-3),
-          );
-          if (ref.convergenceDelta === undefined) continue;
-          // Captum's delta = sum(a) - (F(x) - F(b)); ours from our own sum and outputDelta.
-          let sum = 0;
-          let mass = 0;
-          for (let p = 0; p < size; p++) {
-            sum += a.values[i * size + p];
-            mass += Math.abs(ref.attributions[i * size + p]);
-          }
-          expect(
-            Math.abs(sum - got[i] - ref.convergenceDelta[i]),
-            `${ref.file}: convergence delta of sample ${i}`,
-          ).toBeLessThanOrEqual(REL_TOL * Math.max(mass, 1e-3));
-        }
-      }
+function parity(inputs: Inputs, references: Reference[]): void {
+  describe(`parity with Captum / pytorch-grad-cam on ${inputs.model}`, () => {
+    let model: Model;
+    const [n, h, w, c] = inputs.shape;
+    const ctx = (): RunContext => ({
+      seed: 0,
+      unitId: 'parity',
+      input: { range: [0, 1], mean: Array(c).fill(0), std: Array(c).fill(1), shape: [h, w, c] },
+      maxBatch: 32,
     });
-  }
-});
+    const batch = () => ({
+      x: Float32Array.from(inputs.x),
+      n,
+      ids: Array.from({ length: n }, (_, i) => `s${i}`),
+    });
+
+    beforeAll(async () => {
+      model = await loadModel(inputs.model);
+    });
+    afterAll(() => model?.dispose());
+
+    it('has references to compare with', () => {
+      expect(references.length).toBeGreaterThan(0);
+    });
+
+    it('runs the same model: logits equal the PyTorch rebuild within 1e-5', async () => {
+      const { logits } = await model.forward(Float32Array.from(inputs.x), n);
+      expect(logits.length).toBe(inputs.logits.length);
+      for (let i = 0; i < logits.length; i++)
+        expect(Math.abs(logits[i] - inputs.logits[i])).toBeLessThanOrEqual(1e-5);
+    });
+
+    for (const ref of references) {
+      const label = `${ref.file.replace(/\.json$/, '')} (${ref.method} ${JSON.stringify(ref.options)})`;
+      const method = methods[ref.method];
+      if (method === undefined) {
+        it.todo(`${label}: '${ref.method}' is not in the registry yet`);
+        continue;
+      }
+
+      const attribute = async (): Promise<Attribution> => {
+        const opts = { ...method.defaults, ...ref.options };
+        const violation = firstViolation(method.schema, opts);
+        expect(violation, `${ref.file}: the recorded options do not fit ${ref.method}'s schema`).toBeNull();
+        expect(ref.shape[0]).toBe(n);
+        const a = await method.attribute(model, batch(), Int32Array.from(ref.targets), opts, ctx());
+        expect(a.shape, `${ref.file}: shape`).toEqual(ref.shape);
+        return a;
+      };
+
+      const known = ref.knownDifference;
+      if (known !== undefined) {
+        it(`${label}: differs from Captum as its knownDifference says`, async () => {
+          expect(ref.compare).toBe('deterministic');
+          const a = await attribute();
+          const worst = Math.max(...relErrors(a.values, ref.attributions, n));
+          expect(
+            worst,
+            `${ref.file} now agrees with Captum (${worst.toExponential(2)}): drop its knownDifference (${known})`,
+          ).toBeGreaterThan(REL_TOL);
+        });
+        continue;
+      }
+
+      it(label, async () => {
+        const a = await attribute();
+        const tol = ref.relTol ?? REL_TOL;
+
+        if (ref.compare === 'deterministic') {
+          const errs = relErrors(a.values, ref.attributions, n);
+          const worst = Math.max(...errs);
+          expect(
+            worst,
+            `${ref.file}: max|a-b|/max|b| per sample ${errs.map((e) => e.toExponential(2))}`,
+          ).toBeLessThanOrEqual(tol);
+        } else {
+          const size = ref.attributions.length / n;
+          for (let i = 0; i < n; i++) {
+            const rho = spearman(
+              a.values.subarray(i * size, (i + 1) * size),
+              ref.attributions.slice(i * size, (i + 1) * size),
+            );
+            expect(rho, `${ref.file}: Spearman of sample ${i}`).toBeGreaterThanOrEqual(MIN_SPEARMAN);
+          }
+        }
+
+        if (ref.outputDelta !== undefined) {
+          const got = a.outputDelta;
+          expect(got, `${ref.file}: outputDelta`).toBeDefined();
+          if (got === undefined) return;
+          const size = ref.attributions.length / n;
+          for (let i = 0; i < n; i++) {
+            const want = ref.outputDelta[i];
+            expect(Math.abs(got[i] - want), `${ref.file}: F(x) - F(b) of sample ${i}`).toBeLessThanOrEqual(
+              REL_TOL * Math.max(Math.abs(want), 1e-3),
+            );
+            if (ref.convergenceDelta === undefined) continue;
+            // Captum's delta = sum(a) - (F(x) - F(b)); ours from our own sum and outputDelta.
+            let sum = 0;
+            let mass = 0;
+            for (let p = 0; p < size; p++) {
+              sum += a.values[i * size + p];
+              mass += Math.abs(ref.attributions[i * size + p]);
+            }
+            expect(
+              Math.abs(sum - got[i] - ref.convergenceDelta[i]),
+              `${ref.file}: convergence delta of sample ${i}`,
+            ).toBeLessThanOrEqual(tol * Math.max(mass, 1e-3));
+          }
+        }
+      });
+    }
+  });
+}
