@@ -35,8 +35,17 @@ export function histogramSvg(c: CheckReport, bins: number): string {
   const scores = c.samples.map((s) => s.score).filter((v): v is number => v !== null && Number.isFinite(v));
   if (scores.length === 0) return '<p class="muted">No scored samples.</p>';
   const lines = thresholdsOf(c);
-  let lo = Math.min(...scores, ...lines.map((l) => l.x));
-  let hi = Math.max(...scores, ...lines.map((l) => l.x));
+  // A loop, not Math.min(...scores): spreading a large audit's scores overflows the call stack.
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of scores) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  for (const l of lines) {
+    if (l.x < lo) lo = l.x;
+    if (l.x > hi) hi = l.x;
+  }
   if (lo === hi) {
     lo -= 0.5;
     hi += 0.5;

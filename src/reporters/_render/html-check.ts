@@ -33,13 +33,22 @@ function statsHtml(c: CheckReport): string {
   return `<div><h3>Statistics</h3><dl class="stats">${rows}</dl></div>`;
 }
 
+/** Rows per breakdown table and errors per check: the page stays bounded however many groups or classes. */
+export const MAX_BREAKDOWN_ROWS = 50;
+export const MAX_ERRORS = 10;
+
+const more = (n: number, what: string) =>
+  n > 0 ? `<p class="muted">… and ${n} more ${what} in report.json</p>` : '';
+
 function breakdownHtml(c: CheckReport): string {
   return Object.entries(c.breakdown)
     .map(([name, values]) => {
-      const rows = Object.entries(values)
+      const entries = Object.entries(values);
+      const rows = entries
+        .slice(0, MAX_BREAKDOWN_ROWS)
         .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${fmtNum(v)}</td></tr>`)
         .join('');
-      return `<div class="breakdown"><h3>${esc(name.replace(/_/g, ' '))}</h3><table><tbody>${rows}</tbody></table></div>`;
+      return `<div class="breakdown"><h3>${esc(name.replace(/_/g, ' '))}</h3><table><tbody>${rows}</tbody></table>${more(entries.length - MAX_BREAKDOWN_ROWS, 'rows')}</div>`;
     })
     .join('');
 }
@@ -111,7 +120,10 @@ export async function checkSectionHtml(
   const errors =
     c.errors.length === 0
       ? ''
-      : `<ul class="errors">${c.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`;
+      : `<ul class="errors">${c.errors
+          .slice(0, MAX_ERRORS)
+          .map((e) => `<li>${esc(e)}</li>`)
+          .join('')}</ul>${more(c.errors.length - MAX_ERRORS, 'errors')}`;
   const scored = c.samples.some((s) => s.score !== null);
   const hist = scored ? `<div><h3>Score distribution</h3>${histogramSvg(c, o.bins)}</div>` : '';
   return `<section class="check ${c.outcome}" id="${anchor(c.id)}"><details${c.outcome === 'pass' ? '' : ' open'}>
