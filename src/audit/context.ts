@@ -1,11 +1,14 @@
 import { dirname } from 'node:path';
 import type { CheckContext, ExplanationHandle, SampleMap } from '../checks/types.js';
+import { sha256 } from '../core/hash.js';
 import { rngFor } from '../core/rng.js';
 import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
 import { methods } from '../methods/registry.js';
 import type { AnyMethod } from '../methods/types.js';
+import { VERSION } from '../version.js';
+import type { AttributionCache } from './cache.js';
 import type { PreparedAudit } from './prepare.js';
 import type { CheckSpec } from './spec.js';
 
@@ -20,6 +23,11 @@ const DATA_BASELINES = 32;
 export class RunCaches {
   readonly logits = new Map<string, Float32Array>();
   readonly maps = new Map<string, SampleMap>();
+  /** sha256 of each sample's preprocessed input, for disk cache keys. */
+  readonly content = new Map<string, string>();
+
+  /** `disk`: the on-disk attribution cache shared across runs, or null. */
+  constructor(readonly disk: AttributionCache | null = null) {}
 
   mapKey(explanation: string, sample: Sample, target: number): string {
     return `${explanation}\u0000${target}\u0000${sample.id}`;
@@ -69,7 +77,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
     return r;
   };
 
-  const runMethod = async (
+  const computeMaps = async (
     method: AnyMethod,
     options: Record<string, unknown>,
     unitId: string,
@@ -108,6 +116,66 @@ export function createCheckContext(o: ContextOptions): CheckContext {
       offset += part.length;
     }
     return out;
+  };
+
+  // Disk cache around computeMaps: hits are read back, only the misses are computed (results
+  // do not depend on batch composition, see the RNG convention).
+  const runMethod = async (
+    method: AnyMethod,
+    options: Record<string, unknown>,
+    unitId: string,
+    samples: readonly Sample[],
+    targets: Int32Array,
+  ): Promise<SampleMap[]> => {
+    const disk = caches.disk;
+    if (disk === null) return computeMaps(method, options, unitId, samples, targets);
+    const data =
+      method.usesDataBaselines?.(options) === true
+        ? (prepared.datasetSha256.get(o.dataset.name) ?? '')
+        : null;
+    const keys: string[] = [];
+    for (const [i, s] of samples.entries()) {
+      let content = caches.content.get(s.id);
+      if (content === undefined) {
+        const { x } = await o.dataset.decode(s);
+        content = sha256(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+        caches.content.set(s.id, content);
+      }
+      keys.push(
+        disk.key({
+          model: prepared.modelSha256,
+          method: method.id,
+          options,
+          unit: unitId,
+          target: targets[i],
+          input,
+          seed: spec.seed,
+          engine: model.engine,
+          xaudit: VERSION,
+          sample: s.id,
+          content,
+          data,
+          baseDir: dirname(spec.file),
+        }),
+      );
+    }
+    const out: (SampleMap | null)[] = [];
+    for (const k of keys) out.push(await disk.get(k));
+    const missing = out.map((m, i) => (m === null ? i : -1)).filter((i) => i >= 0);
+    if (missing.length > 0) {
+      const computed = await computeMaps(
+        method,
+        options,
+        unitId,
+        missing.map((i) => samples[i]),
+        Int32Array.from(missing, (i) => targets[i]),
+      );
+      for (const [j, i] of missing.entries()) {
+        out[i] = computed[j];
+        await disk.set(keys[i], computed[j]);
+      }
+    }
+    return out as SampleMap[];
   };
 
   return {

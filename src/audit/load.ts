@@ -89,7 +89,17 @@ export async function parseSpec(text: string, absFile: string, displayName = abs
     );
   }
   const src = new SpecSource(displayName, doc, lines);
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The parser accepts some documents that cannot become data: an alias to an undefined
+    // anchor (in a merge key), an alias bomb. Say so like any other YAML error.
+    throw new XauditError('SPEC_YAML', `Invalid YAML: ${e instanceof Error ? e.message : String(e)}`, {
+      location: { file: displayName, line: 1, col: 1 },
+      cause: e,
+    });
+  }
   if (raw === null || raw === undefined) {
     throw new XauditError('SPEC_INVALID', 'The spec is empty', {
       location: { file: displayName, line: 1, col: 1 },

@@ -4,6 +4,8 @@
  * everything but `timings` is deterministic for a given spec and seed.
  */
 
+import type { ExpectSpec } from './expect.js';
+
 export const REPORT_SCHEMA_VERSION = 1;
 
 export type Outcome = 'pass' | 'fail' | 'warn' | 'error';
@@ -24,6 +26,8 @@ export interface SampleResult {
   id: string;
   path: string;
   label: string;
+  /** The manifest's group column, when it has one (per-group breakdowns are recomputed from it on merge). */
+  group?: string;
   /** Per-sample score, null when the sample errored or the check has none. */
   score: number | null;
   /** Whether the sample met a per-sample bound (fraction gates), when there is one. */
@@ -76,6 +80,10 @@ export interface Report {
     threads: number;
   };
   datasets: Record<string, { manifest: string; sha256: string; samples: number }>;
+  /** Present only in the report of one shard (`run --shard i/n`): partial results, to be merged. */
+  shard?: ShardInfo;
+  /** Present only in a report made by `xaudit merge`: provenance, the only field an unsharded run lacks. */
+  merged?: { shards: number };
   summary: {
     outcome: Outcome;
     exitCode: 0 | 1 | 2;
@@ -84,6 +92,27 @@ export interface Report {
   checks: CheckReport[];
   /** Not deterministic; the only such block. */
   timings: { totalMs: number; checks: Record<string, number> };
+}
+
+/** What `xaudit merge` needs beside the samples to recompute every verdict without the spec. */
+export interface ShardInfo {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** Always true: the verdicts cover this shard's samples only. */
+  partial: true;
+  /** Per dataset, the [start, end) range of manifest rows this shard scored. */
+  ranges: Record<string, [number, number]>;
+  /** report.worst of the spec. */
+  worst: number;
+  /** Per check id: its gate, and whether it was scored at all (false: it errored before scoring). */
+  gates: Record<string, ShardGate>;
+}
+
+export interface ShardGate {
+  expect: ExpectSpec;
+  max_errors: number;
+  scored: boolean;
 }
 
 /** An 8-bit image (HWC) for the HTML overlays. */

@@ -1,22 +1,23 @@
 import { relative } from 'node:path';
 import { hasNaN, predictions } from '../checks/_core/stats.js';
 import { getCheck } from '../checks/registry.js';
-import type { CheckScores } from '../checks/types.js';
+import type { SampleScore } from '../checks/types.js';
 import { XauditError } from '../core/errors.js';
 import type { Sample } from '../data/manifest.js';
-import { VERSION } from '../version.js';
+import { assembleReport, type CheckHead, erroredCheckReport, scoredCheckReport } from './assemble.js';
+import type { AttributionCache } from './cache.js';
 import { createCheckContext, RunCaches } from './context.js';
 import type { PreparedAudit } from './prepare.js';
-import {
-  type CheckReport,
-  type Heatmap,
-  type Outcome,
-  REPORT_SCHEMA_VERSION,
-  type Report,
-  type ReportArtifacts,
+import type {
+  CheckReport,
+  Heatmap,
+  Outcome,
+  Report,
+  ReportArtifacts,
+  ShardGate,
+  ShardInfo,
 } from './report.js';
 import type { CheckSpec } from './spec.js';
-import { exitCodeOf, verdict, worstSamples } from './verdict.js';
 
 export type RunEvent =
   | { type: 'check-start'; index: number; total: number; id: string; samples: number }
@@ -30,6 +31,30 @@ export interface RunOptions {
   onEvent?(e: RunEvent): void;
   /** Paths in the report are written relative to this folder (default: cwd). */
   cwd?: string;
+  /** On-disk attribution cache shared across runs (none by default). */
+  cache?: AttributionCache;
+  /** Score only this shard's samples and write a partial report for `merge`. */
+  shard?: Shard;
+}
+
+/** 1-based shard `index` of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** 'i/n' with 1 <= i <= n, else null. */
+export function parseShard(text: string): Shard | null {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (m === null) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return index >= 1 && index <= count ? { index, count } : null;
+}
+
+/** The contiguous [start, end) rows of a manifest of n samples that shard index/count scores. */
+export function shardRange(n: number, shard: Shard): [number, number] {
+  return [Math.floor((n * (shard.index - 1)) / shard.count), Math.floor((n * shard.index) / shard.count)];
 }
 
 export interface RunResult {
@@ -41,17 +66,21 @@ export interface RunResult {
 export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): Promise<RunResult> {
   const { spec, model } = prepared;
   const started = performance.now();
-  const caches = new RunCaches();
+  const caches = new RunCaches(opts.cache ?? null);
   const selected =
     opts.only === undefined ? spec.checks : spec.checks.filter((c) => opts.only?.includes(c.id));
   const reports: CheckReport[] = [];
   const heatmaps = new Map<string, Heatmap[]>();
+  const gates: Record<string, ShardGate> = {};
   const timings: Record<string, number> = {};
   for (const [index, check] of selected.entries()) {
     const t0 = performance.now();
     const dataset = prepared.datasets.get(check.data);
     if (dataset === undefined) throw new XauditError('INTERNAL', `dataset '${check.data}' was not prepared`);
-    const samples = dataset.samples.filter((s) => matches(check, s));
+    // A shard scores its contiguous slice of the manifest; `where` applies within it.
+    const [from, to] =
+      opts.shard === undefined ? [0, dataset.samples.length] : shardRange(dataset.samples.length, opts.shard);
+    const samples = dataset.samples.slice(from, to).filter((s) => matches(check, s));
     opts.onEvent?.({
       type: 'check-start',
       index,
@@ -60,15 +89,13 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       samples: samples.length,
     });
     const unit = getCheck(check.check);
-    const base: CheckReport = {
+    const head: CheckHead = {
       id: check.id,
       check: check.check,
       title: unit.title,
       category: unit.category,
       scoreDirection: unit.scoreDirection,
       severity: check.severity,
-      outcome: 'error',
-      message: '',
       location: { line: check.line, col: check.col },
       explanation: check.explanation,
       method: check.explanation === null ? null : spec.explanations[check.explanation].method,
@@ -77,14 +104,9 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
         check.where === null
           ? null
           : Object.fromEntries(Object.entries(check.where).map(([k, v]) => [k, v.join(',')])),
-      expectations: [],
-      stats: {},
-      breakdown: {},
-      samples: [],
-      worst: [],
-      errors: [],
     };
-    let scores: CheckScores;
+    gates[check.id] = { expect: check.expect, max_errors: check.max_errors, scored: false };
+    let scores: SampleScore[];
     let ctx: ReturnType<typeof createCheckContext> | undefined;
     try {
       if (unit.needs.boxes && samples.length > 0 && !dataset.manifest.hasBoxes) {
@@ -123,7 +145,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       const k = model.info.outputs;
       for (let i = 0; i < samples.length; i++) {
         if (hasNaN(logits.subarray(i * k, (i + 1) * k))) {
-          scores.samples[i] = { score: null, error: 'the model output is NaN' };
+          scores[i] = { score: null, error: 'the model output is NaN' };
         }
       }
     } catch (e) {
@@ -136,80 +158,71 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       )
         throw e;
       const reason = e instanceof Error ? e.message : String(e);
-      const report = { ...base, message: reason, errors: [reason] };
-      reports.push(report);
+      reports.push(erroredCheckReport(head, reason));
       timings[check.id] = performance.now() - t0;
       opts.onEvent?.({ type: 'check-end', id: check.id, outcome: 'error', message: reason });
       continue;
     }
-    const v = verdict(
+    gates[check.id].scored = true;
+    const report = scoredCheckReport(
+      head,
+      unit,
       check,
-      scores,
-      samples.map((s) => s.id),
+      samples.map((s, i) => ({ ...scores[i], id: s.id, path: s.id, label: s.label, group: s.group })),
+      spec.report.worst,
     );
-    const report: CheckReport = {
-      ...base,
-      outcome: v.outcome,
-      message: v.message,
-      expectations: v.expectations,
-      stats: v.stats,
-      breakdown: scores.breakdown ?? {},
-      samples: samples.map((s, i) => ({
-        id: s.id,
-        path: s.id,
-        label: s.label,
-        score: scores.samples[i].score,
-        ...(scores.samples[i].passed === undefined ? {} : { passed: scores.samples[i].passed }),
-        ...(scores.samples[i].error === undefined ? {} : { error: scores.samples[i].error }),
-        ...(scores.samples[i].details === undefined ? {} : { details: scores.samples[i].details }),
-      })),
-      errors: v.errors,
-    };
-    report.worst = worstSamples(report, spec.report.worst);
     reports.push(report);
     if (ctx?.explanation && spec.report.heatmaps > 0) {
       heatmaps.set(check.id, await heatmapsFor(ctx, report, samples, spec.report.heatmaps));
     }
     timings[check.id] = performance.now() - t0;
-    opts.onEvent?.({ type: 'check-end', id: check.id, outcome: v.outcome, message: v.message });
+    opts.onEvent?.({ type: 'check-end', id: check.id, outcome: report.outcome, message: report.message });
   }
-  const outcomes = reports.map((r) => r.outcome);
-  const counts: Record<Outcome, number> = { pass: 0, fail: 0, warn: 0, error: 0 };
-  for (const o of outcomes) counts[o]++;
-  const exitCode = exitCodeOf(outcomes);
   const cwd = opts.cwd ?? process.cwd();
   const rel = (p: string) => relative(cwd, p) || '.';
-  const report: Report = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'xaudit', version: VERSION },
-    spec: { name: spec.name, path: rel(spec.file), sha256: spec.sha256 },
-    seed: spec.seed,
-    model: {
-      path: rel(spec.model.path),
-      format: model.info.format,
-      sha256: prepared.modelSha256,
-      classes: spec.model.classes,
-      engine: model.engine,
-      threads: 1,
+  const shard: ShardInfo | undefined =
+    opts.shard === undefined
+      ? undefined
+      : {
+          index: opts.shard.index,
+          count: opts.shard.count,
+          partial: true,
+          ranges: Object.fromEntries(
+            [...prepared.datasets.entries()].map(([name, ds]) => [
+              name,
+              shardRange(ds.samples.length, opts.shard as Shard),
+            ]),
+          ),
+          worst: spec.report.worst,
+          gates,
+        };
+  const report = assembleReport(
+    {
+      spec: { name: spec.name, path: rel(spec.file), sha256: spec.sha256 },
+      seed: spec.seed,
+      model: {
+        path: rel(spec.model.path),
+        format: model.info.format,
+        sha256: prepared.modelSha256,
+        classes: spec.model.classes,
+        engine: model.engine,
+        threads: 1,
+      },
+      datasets: Object.fromEntries(
+        [...prepared.datasets.entries()].map(([name, ds]) => [
+          name,
+          {
+            manifest: rel(ds.manifest.file),
+            sha256: prepared.datasetSha256.get(name) ?? '',
+            samples: ds.samples.length,
+          },
+        ]),
+      ),
     },
-    datasets: Object.fromEntries(
-      [...prepared.datasets.entries()].map(([name, ds]) => [
-        name,
-        {
-          manifest: rel(ds.manifest.file),
-          sha256: prepared.datasetSha256.get(name) ?? '',
-          samples: ds.samples.length,
-        },
-      ]),
-    ),
-    summary: {
-      outcome: exitCode === 2 ? 'error' : exitCode === 1 ? 'fail' : counts.warn > 0 ? 'warn' : 'pass',
-      exitCode,
-      counts,
-    },
-    checks: reports,
-    timings: { totalMs: performance.now() - started, checks: timings },
-  };
+    reports,
+    { totalMs: performance.now() - started, checks: timings },
+    { shard },
+  );
   return { report, artifacts: { heatmaps } };
 }
 

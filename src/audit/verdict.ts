@@ -13,8 +13,11 @@ export interface Verdict {
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(4));
 
+/** What decides a check's outcome: its spec's gate (also carried by shard reports for merge). */
+export type CheckGate = Pick<CheckSpec, 'expect' | 'max_errors' | 'severity'>;
+
 /** Outcome of one check from its scores: errors first, then the expectations. */
-export function verdict(spec: CheckSpec, scores: CheckScores, ids: readonly string[]): Verdict {
+export function verdict(spec: CheckGate, scores: CheckScores, ids: readonly string[]): Verdict {
   const scored: number[] = [];
   const errored: string[] = [];
   scores.samples.forEach((s, i) => {

@@ -26,6 +26,16 @@ export const accuracy: Check<AccuracyOptions> = {
       done += part.length;
       ctx.progress(done);
     }
+    return ctx.samples.map((s, i) => {
+      const ok = pred[i] === s.labelIndex;
+      return {
+        score: ok ? 1 : 0,
+        passed: ok,
+        details: { predicted: ctx.classes[pred[i]] ?? String(pred[i]) },
+      };
+    });
+  },
+  summarize(samples) {
     const perClass = new Map<string, [number, number]>();
     const perGroup = new Map<string, [number, number]>();
     const tally = (m: Map<string, [number, number]>, key: string, ok: boolean) => {
@@ -35,17 +45,13 @@ export const accuracy: Check<AccuracyOptions> = {
       m.set(key, t);
     };
     let correct = 0;
-    const samples = ctx.samples.map((s, i) => {
-      const ok = pred[i] === s.labelIndex;
+    for (const s of samples) {
+      // An errored sample (NaN output) counts as wrong.
+      const ok = s.passed === true;
       correct += ok ? 1 : 0;
       tally(perClass, s.label, ok);
       if (s.group !== null) tally(perGroup, s.group, ok);
-      return {
-        score: ok ? 1 : 0,
-        passed: ok,
-        details: { predicted: ctx.classes[pred[i]] ?? String(pred[i]) },
-      };
-    });
+    }
     const rates = (m: Map<string, [number, number]>) =>
       Object.fromEntries(
         [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, [c, t]]) => [k, c / t]),
@@ -56,8 +62,8 @@ export const accuracy: Check<AccuracyOptions> = {
       const v = Object.values(r);
       return v.length > 0 ? Math.min(...v) : null;
     };
+    const n = samples.length;
     return {
-      samples,
       stats: {
         accuracy: n > 0 ? correct / n : null,
         worst_class_accuracy: minOf(classAcc),

@@ -48,10 +48,6 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
     const c = ctx.input.shape[2];
     const { lo, hi } = normalisedBounds(ctx.input);
     const samples: SampleScore[] = [];
-    let clean = 0;
-    let adv = 0;
-    let attacked = 0;
-    let flipped = 0;
     let done = 0;
     for (const part of chunks(ctx.samples, ctx.maxBatch)) {
       const { x } = await ctx.dataset.stack(part);
@@ -71,14 +67,7 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
       const before = predictions(logits, part.length);
       const after = predictions((await ctx.model.forward(xa, part.length)).logits, part.length);
       for (let i = 0; i < part.length; i++) {
-        const wasRight = before[i] === labels[i];
         const isRight = after[i] === labels[i];
-        clean += wasRight ? 1 : 0;
-        adv += isRight ? 1 : 0;
-        if (wasRight) {
-          attacked++;
-          flipped += isRight ? 0 : 1;
-        }
         samples.push({
           score: isRight ? 1 : 0,
           passed: isRight,
@@ -91,9 +80,26 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
       done += part.length;
       ctx.progress(done);
     }
-    const n = ctx.samples.length;
+    return samples;
+  },
+  summarize(samples) {
+    let clean = 0;
+    let adv = 0;
+    let attacked = 0;
+    let flipped = 0;
+    for (const s of samples) {
+      // `predicted` is the clean prediction's class name, so it equals the label when it was right.
+      const wasRight = s.details?.predicted === s.label;
+      const isRight = s.passed === true;
+      clean += wasRight ? 1 : 0;
+      adv += isRight ? 1 : 0;
+      if (wasRight) {
+        attacked++;
+        flipped += isRight ? 0 : 1;
+      }
+    }
+    const n = samples.length;
     return {
-      samples,
       stats: {
         accuracy: n > 0 ? adv / n : null,
         clean_accuracy: n > 0 ? clean / n : null,

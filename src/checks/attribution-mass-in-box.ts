@@ -24,8 +24,6 @@ export const attributionMassInBox: Check<MassInBoxOptions> = {
   ...noOptions,
   async evaluate(ctx) {
     const samples: SampleScore[] = [];
-    let chanceSum = 0;
-    let chanceN = 0;
     let done = 0;
     for (const part of chunks(ctx.samples, ctx.maxBatch)) {
       const targets = ctx.targets.subarray(done, done + part.length);
@@ -54,13 +52,22 @@ export const attributionMassInBox: Check<MassInBoxOptions> = {
         else if (total === 0) samples.push({ score: null, error: 'the attribution has no positive mass' });
         else {
           samples.push({ score: inside / total, details: { chance } });
-          chanceSum += chance;
-          chanceN++;
         }
       }
       done += part.length;
       ctx.progress(done);
     }
-    return { samples, stats: { chance: chanceN > 0 ? chanceSum / chanceN : null } };
+    return samples;
+  },
+  summarize(samples) {
+    let chanceSum = 0;
+    let chanceN = 0;
+    for (const s of samples) {
+      const chance = s.details?.chance;
+      if (s.score === null || s.error !== undefined || typeof chance !== 'number') continue;
+      chanceSum += chance;
+      chanceN++;
+    }
+    return { stats: { chance: chanceN > 0 ? chanceSum / chanceN : null } };
   },
 };

@@ -45,8 +45,6 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
   async evaluate(ctx, opts) {
     const samples: SampleScore[] = [];
     const donorPool = ctx.dataset.samples.filter((s) => s.group !== null && s.boxes.length > 0);
-    let flips = 0;
-    let scored = 0;
     let done = 0;
     for (const part of chunks(ctx.samples, ctx.maxBatch)) {
       const { decoded } = await ctx.dataset.stack(part);
@@ -96,8 +94,6 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
           continue;
         }
         const flipped = after[j++] !== before[i];
-        flips += flipped ? 1 : 0;
-        scored++;
         samples.push({
           score: flipped ? 1 : 0,
           passed: !flipped,
@@ -111,7 +107,17 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
       done += part.length;
       ctx.progress(done);
     }
-    return { samples, stats: { flip_rate: scored > 0 ? flips / scored : null } };
+    return samples;
+  },
+  summarize(samples) {
+    let flips = 0;
+    let scored = 0;
+    for (const s of samples) {
+      if (s.score === null || s.error !== undefined) continue;
+      flips += s.score === 1 ? 1 : 0;
+      scored++;
+    }
+    return { stats: { flip_rate: scored > 0 ? flips / scored : null } };
   },
 };
 

@@ -66,12 +66,25 @@ export interface SampleScore {
   details?: Record<string, number | string | boolean | null>;
 }
 
-export interface CheckScores {
-  /** Aligned with ctx.samples. */
-  samples: SampleScore[];
+/** Dataset-level values of a check: what summarize() derives from the per-sample results. */
+export interface CheckSummary {
   /** Dataset-level values (accuracy, flip_rate, chance ...). */
   stats: Record<string, number | null>;
   breakdown?: Record<string, Record<string, number | null>>;
+}
+
+export interface CheckScores extends CheckSummary {
+  /** Aligned with ctx.samples. */
+  samples: SampleScore[];
+}
+
+/**
+ * One sample's result with the manifest facts summarize() may group by. It is
+ * all a merge has (report.json's samples), so summaries must need no more.
+ */
+export interface ScoredSample extends SampleScore {
+  label: string;
+  group: string | null;
 }
 
 export interface Check<O> extends UnitMeta<O> {
@@ -86,7 +99,13 @@ export interface Check<O> extends UnitMeta<O> {
   statistics: string[];
   /** What the per-sample score means, for the docs. */
   score: string;
-  evaluate(ctx: CheckContext, opts: O): Promise<CheckScores>;
+  /** Per-sample results, aligned with ctx.samples. */
+  evaluate(ctx: CheckContext, opts: O): Promise<SampleScore[]>;
+  /**
+   * Dataset-level stats as a pure function of the per-sample results, in
+   * dataset order: a run and a merge of shards call it alike.
+   */
+  summarize(samples: readonly ScoredSample[]): CheckSummary;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: registry entries have heterogeneous option types

@@ -1,8 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AttributionCache } from '../audit/cache.js';
 import { loadSpec } from '../audit/load.js';
+import { mergeReports, readShardReports } from '../audit/merge.js';
 import { writeOutputs } from '../audit/output.js';
 import { prepareAudit } from '../audit/prepare.js';
-import { runAudit } from '../audit/run.js';
+import { parseShard, runAudit, type Shard } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
 import { isXauditError, XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
@@ -10,6 +12,12 @@ import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.j
 import { VERSION } from '../version.js';
 import { LIST_KINDS, listUnits } from './list.js';
 import { progressPrinter } from './progress.js';
+
+function parseShardArg(value: string): Shard {
+  const shard = parseShard(value);
+  if (shard === null) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4.');
+  return shard;
+}
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -41,8 +49,15 @@ export async function main(
     .option('-o, --out <dir>', 'write report.json, report.html and junit.xml here')
     .option('--only <ids>', 'run only these check ids (comma-separated)')
     .addOption(new Option('--engine <engine>', 'override model.engine').choices(['auto', 'wasm', 'cpu']))
+    .option(
+      '--shard <i/n>',
+      'score only shard i of n (contiguous, by manifest order); merge the outputs with `xaudit merge`',
+      parseShardArg,
+    )
+    .option('--cache-dir <dir>', 'attribution cache folder', '.xaudit-cache')
+    .option('--no-cache', 'neither read nor write the attribution cache')
     .option('-q, --quiet', 'no console summary or progress')
-    .option('--verbose', 'stack traces on errors')
+    .option('--verbose', 'stack traces on errors; cache statistics and unusable cache entries')
     .action(
       async (
         specPath: string,
@@ -50,6 +65,9 @@ export async function main(
           out?: string;
           only?: string;
           engine?: 'auto' | 'wasm' | 'cpu';
+          shard?: Shard;
+          cacheDir: string;
+          cache: boolean;
           quiet?: boolean;
           verbose?: boolean;
         },
@@ -75,11 +93,24 @@ export async function main(
         process.once('SIGINT', onSigint);
         try {
           const tty = io.stderr.isTTY === true;
+          const cache = o.cache
+            ? new AttributionCache(o.cacheDir, (m) => {
+                if (verbose) io.stderr.write(`xaudit: ${m}\n`);
+              })
+            : undefined;
           const { report, artifacts } = await runAudit(prepared, {
             only,
+            shard: o.shard,
+            cache,
             signal: controller.signal,
             onEvent: o.quiet ? undefined : progressPrinter(io.stderr, tty),
           });
+          if (verbose && cache !== undefined) {
+            const c = cache.stats;
+            io.stderr.write(
+              `xaudit: cache ${cache.dir}: ${c.hits} hits, ${c.misses} misses, ${c.corrupt} corrupt, ${c.unwritable} unwritable\n`,
+            );
+          }
           await writeOutputs(report, artifacts, {
             outDir: o.out ?? null,
             specPath,
@@ -99,6 +130,32 @@ export async function main(
         }
       },
     );
+
+  program
+    .command('merge')
+    .description(
+      'merge the reports of `run --shard i/n` (all n shards, once each) into the report of the whole run; same exit codes as run',
+    )
+    .argument('<dirs...>', 'shard output folders (or their report.json files)')
+    .option('-o, --out <dir>', 'write report.json, report.html and junit.xml here')
+    .option('-q, --quiet', 'no console summary')
+    .action(async (dirs: string[], o: { out?: string; quiet?: boolean }) => {
+      const report = mergeReports(await readShardReports(dirs));
+      // Heatmaps need the model and images, which shard reports do not carry.
+      await writeOutputs(
+        report,
+        { heatmaps: new Map() },
+        {
+          outDir: o.out ?? null,
+          specPath: report.spec.path,
+          stdout: io.stdout,
+          env: io.env,
+          isTTY: io.stdout.isTTY === true,
+          quiet: o.quiet === true,
+        },
+      );
+      code = report.summary.exitCode;
+    });
 
   program
     .command('validate')

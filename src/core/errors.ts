@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'MODEL_UNSUPPORTED'
   | 'MODEL_INPUT_MISMATCH'
   | 'OUTPUT_UNWRITABLE'
+  | 'REPORT_INVALID' // a report given to `merge` is unreadable or does not fit the others
   | 'INTERRUPTED'
   | 'INTERNAL';
 

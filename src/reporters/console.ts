@@ -1,5 +1,5 @@
 import type { CheckReport, Outcome } from '../audit/report.js';
-import { fmtCounts, fmtNum, headline, OUTCOME_WORD, worstSamples } from './_render/format.js';
+import { fmtCounts, fmtNum, headline, OUTCOME_WORD, scopeNote, worstSamples } from './_render/format.js';
 import type { Reporter } from './types.js';
 
 export interface ConsoleOptions {
@@ -69,6 +69,8 @@ export const consoleReporter: Reporter<ConsoleOptions> = {
       `${paint('bold', `xaudit: ${report.spec.name}`)}  ${paint('dim', report.model.path)}`,
       '',
     ];
+    const scope = scopeNote(report);
+    if (scope !== null) out.splice(1, 0, paint('warn', scope));
     out.push(
       ...table(rows, (r, col, cell) => {
         if (r === 0) return paint('dim', cell);

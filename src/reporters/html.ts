@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Report } from '../audit/report.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { escapeMarkup as esc } from './_render/escape.js';
-import { OUTCOME_WORD } from './_render/format.js';
+import { OUTCOME_WORD, scopeNote } from './_render/format.js';
 import { anchor, badge, checkSectionHtml, expectationsHtml } from './_render/html-check.js';
 import { CSS } from './_render/html-style.js';
 import type { Reporter } from './types.js';
@@ -21,12 +21,13 @@ function headerHtml(r: Report): string {
   const datasets = Object.entries(r.datasets)
     .map(([name, d]) => `<code>${esc(name)}</code> (${d.samples} samples)`)
     .join(', ');
+  const scope = scopeNote(r);
   return `<header class="top"><div>
 <div class="eyebrow">xaudit report</div>
 <h1>${esc(r.spec.name)}</h1>
 <p class="meta">Spec <code>${esc(r.spec.path)}</code> · seed ${r.seed} · xaudit ${esc(r.tool.version)}</p>
 <p class="meta">Model <code>${esc(r.model.path)}</code> · ${esc(r.model.format)} · engine ${esc(r.model.engine)} · ${r.model.classes.length} classes · sha256 <code>${esc(r.model.sha256.slice(0, 12))}</code></p>
-${datasets === '' ? '' : `<p class="meta">Data ${datasets}</p>`}
+${datasets === '' ? '' : `<p class="meta">Data ${datasets}</p>`}${scope === null ? '' : `\n<p class="meta scope"><b>${esc(scope)}</b></p>`}
 </div><div class="verdict">
 <div class="eyebrow">Verdict</div>
 <div>${badge(r.summary.outcome)}</div>

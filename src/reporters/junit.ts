@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CheckReport, Report } from '../audit/report.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { escapeMarkup, escapeXmlAttr } from './_render/escape.js';
-import { fmtExpectation, fmtLocation, fmtNum, worstSamples } from './_render/format.js';
+import { fmtExpectation, fmtLocation, fmtNum, scopeNote, worstSamples } from './_render/format.js';
 import type { Reporter, ReporterContext } from './types.js';
 
 export interface JunitOptions {
@@ -62,6 +62,7 @@ export const junitReporter: Reporter<JunitOptions> = {
       ['engine', report.model.engine],
       ['seed', String(report.seed)],
       ['xaudit', report.tool.version],
+      ...(scopeNote(report) === null ? [] : [['scope', scopeNote(report) as string]]),
     ]
       .map(([k, v]) => `      <property name="${k}" value="${escapeXmlAttr(v)}"/>`)
       .join('\n');

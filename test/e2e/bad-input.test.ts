@@ -1,26 +1,9 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-
-/** A copy of the demo audit in a temp folder, so a case can break one thing. */
-async function workspace(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'xaudit-bad-'));
-  await cp('fixtures/models/wolf-snow-biased', join(dir, 'model'), { recursive: true });
-  await cp('fixtures/wolf-snow/val', join(dir, 'val'), { recursive: true });
-  const spec = (await readFile('audits/wolf-snow-biased.yaml', 'utf8'))
-    .replace('../fixtures/models/wolf-snow-biased/model.json', 'model/model.json')
-    .replace('../fixtures/wolf-snow/val/manifest.csv', 'val/manifest.csv');
-  await writeFile(join(dir, 'spec.yaml'), spec);
-  return dir;
-}
-
-async function firstImage(dir: string): Promise<string> {
-  const lines = (await readFile(join(dir, 'val/manifest.csv'), 'utf8')).split('\n');
-  return join(dir, 'val', lines[1].split(',')[0]);
-}
+import { firstImage, workspace } from '../helpers/workspace.js';
 
 const cases: [string, (dir: string) => Promise<void>, RegExp][] = [
   [

@@ -44,3 +44,18 @@ export function worstSamples(c: CheckReport, k: number): CheckReport['samples'] 
 export function fmtLocation(specPath: string, c: CheckReport): string {
   return c.location === null ? specPath : `${specPath}:${c.location.line}:${c.location.col}`;
 }
+
+/**
+ * What part of the audit a report covers, for every reporter but json: a shard's
+ * verdicts are partial; a merged report has no heatmaps (shard reports carry no images).
+ * null for an ordinary run.
+ */
+export function scopeNote(r: Report): string | null {
+  if (r.shard !== undefined) {
+    return `shard ${r.shard.index}/${r.shard.count}: partial results for this shard's samples only; \`xaudit merge\` the shards for the audit's verdict`;
+  }
+  if (r.merged !== undefined) {
+    return `merged from ${r.merged.shards} shards; every statistic was recomputed from the samples; no heatmaps (shard reports carry no images)`;
+  }
+  return null;
+}
