@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rngFor } from '../../src/core/rng.js';
 import { baselineInput } from '../../src/methods/_core/baselines.js';
 import { composite, gridMask } from '../../src/methods/_core/features.js';
-import { kernelShap } from '../../src/methods/kernel-shap.js';
 import { type LimeOptions, lime } from '../../src/methods/lime.js';
+import { methods } from '../../src/methods/registry.js';
 import { fixedRandom, linear, recordingCalls, tanhNet } from '../helpers/analytic-models.js';
 import { functionModel } from '../helpers/function-model.js';
 import { featureContributions, spreadMap } from './_features.js';
@@ -130,7 +130,7 @@ describe('lime', () => {
   it('refuses more features than a surrogate fit can take (lime and kernel-shap)', async () => {
     const big = transformOf([40, 40, 1]);
     const model = functionModel([40, 40, 1], 2, () => [0, 0]);
-    for (const m of [lime, kernelShap]) {
+    for (const m of [methods.lime, methods['kernel-shap']]) {
       const run = m.attribute(
         model,
         batchOf(inputsOf(big, 1), 1),
