@@ -22,6 +22,7 @@ export interface LrpOptions {
   rule: LrpRuleName;
   epsilon: number;
   gamma: number;
+  fold_batchnorm: boolean;
 }
 
 type Layers = Pick<LrpConfig, 'conv' | 'dense' | 'first' | 'alpha' | 'beta'>;
@@ -45,7 +46,12 @@ const PRESETS: Record<LrpRuleName, Layers> = {
 
 /** The engine's LRP configuration for a rule name; zbox bounds are the input range, normalised. */
 export function lrpConfig(opts: LrpOptions, ctx: RunContext): LrpConfig {
-  const cfg: LrpConfig = { ...PRESETS[opts.rule], epsilon: opts.epsilon, gamma: opts.gamma };
+  const cfg: LrpConfig = {
+    ...PRESETS[opts.rule],
+    epsilon: opts.epsilon,
+    gamma: opts.gamma,
+    foldBatchnorm: opts.fold_batchnorm,
+  };
   if (cfg.first === 'zbox') {
     const [h, w, c] = ctx.input.shape;
     const { lo, hi } = normalisedBounds(ctx.input);
@@ -74,16 +80,19 @@ export const lrp: Method<LrpOptions> = {
       rule: { type: 'string', enum: [...LRP_RULES] },
       epsilon: { type: 'number', minimum: 0 },
       gamma: { type: 'number', minimum: 0 },
+      fold_batchnorm: { type: 'boolean' },
     },
     additionalProperties: false,
   },
-  defaults: { rule: 'epsilon', epsilon: 1e-6, gamma: 0.25 },
+  defaults: { rule: 'epsilon', epsilon: 1e-6, gamma: 0.25, fold_batchnorm: false },
   optionDocs: {
     rule: "A rule for every conv and dense layer ('epsilon', 'gamma', 'zplus' = 'alpha1-beta0', 'alpha2-beta1'; zennit's rules of those names, Captum's EpsilonRule / GammaRule / Alpha1_Beta0_Rule) or a zennit composite: 'epsilon-plus' (zplus for conv, epsilon for dense), 'epsilon-plus-flat' (and flat for the first layer), 'epsilon-gamma-box' (gamma for conv, epsilon for dense, zbox over input.range for the first layer), 'epsilon-alpha2-beta1' and 'epsilon-alpha2-beta1-flat'. The first layer is the first conv or dense layer in the graph.",
     epsilon:
       "Epsilon of the epsilon rule, added to each denominator with its sign (zennit Epsilon epsilon, default 1e-6; Captum's EpsilonRule default is 1e-9). 0 is LRP-0. Batchnorm layers use it too; every other rule adds zennit's fixed stabiliser 1e-6.",
     gamma:
       'Gamma of the gamma rule: positive weights boosted by gamma * W+ (zennit Gamma gamma and Captum GammaRule gamma, default 0.25).',
+    fold_batchnorm:
+      "Fold each batchnorm that directly follows a conv or dense layer into that layer's weights, so the layer's rule sees the affine map as one (zennit's SequentialMergeBatchNorm canonizer, which zennit users pass explicitly). false (default) gives batchnorm its own epsilon rule, as Captum's LRP does; for epsilon the two agree up to the stabiliser.",
   },
   async attribute(model, batch, targets, opts, ctx) {
     const { values, target, shape } = await propagate(

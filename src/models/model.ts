@@ -64,6 +64,8 @@ export interface LrpConfig {
   gamma: number;
   alpha: number;
   beta: number;
+  /** Fold a batchnorm that follows a conv/dense into its weights (zennit's SequentialMergeBatchNorm). */
+  foldBatchnorm?: boolean;
   /** zbox: lowest and highest valid values of one (normalised) input sample, [h*w*c] each. */
   low?: Float32Array;
   high?: Float32Array;

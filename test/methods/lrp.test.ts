@@ -3,6 +3,7 @@ import { targetLogits } from '../../src/core/tensor.js';
 import { normalisedBounds } from '../../src/data/input.js';
 import { LRP_RULES, type LrpOptions } from '../../src/methods/lrp.js';
 import { methods } from '../../src/methods/registry.js';
+import type { IrNode } from '../../src/models/ir/graph.js';
 import type { Model } from '../../src/models/model.js';
 import { batchOf, ctxOf, inputsOf, transformOf } from './_fixtures.js';
 import { batchingInvariant, biasFreeCnn, irModel, runsOnEveryFixture, setWeights } from './_propagation.js';
@@ -156,6 +157,62 @@ describe('lrp rules on one linear layer, in closed form', () => {
       m.dispose();
     }
   });
+});
+
+describe('lrp fold_batchnorm folds a batchnorm into the conv before it (zennit SequentialMergeBatchNorm)', () => {
+  const t = transformOf([6, 6, 2]);
+  const x = inputsOf(t, 2, 17);
+  /** conv -> bn -> relu -> flatten -> dense, and the same with bn folded into the conv by hand. */
+  const nets = async (): Promise<[Model, Model]> => {
+    let conv: IrNode | undefined;
+    let bn: IrNode | undefined;
+    let dense: IrNode | undefined;
+    const a = await irModel((g) => {
+      conv = g.conv('c', g.input([6, 6, 2]), 3, [3, 3]);
+      bn = g.batchnorm('bn', conv);
+      dense = g.dense('d', g.unary('flat', 'flatten', g.unary('r', 'relu', bn)), 2);
+      return dense;
+    });
+    if (conv?.op !== 'conv2d' || bn?.op !== 'batchnorm' || dense?.op !== 'dense') throw new Error('nets');
+    const { scale, shift } = bn.weights;
+    const k = conv.weights.kernel.map((v, i) => v * scale[i % 3]);
+    const bias = conv.weights.bias!.map((v, i) => v * scale[i] + shift[i]);
+    const denseWeights = dense.weights;
+    const b = await irModel((g) => {
+      const c = g.conv('c', g.input([6, 6, 2]), 3, [3, 3]);
+      setWeights(c, [...k], [...bias]);
+      const d = g.dense('d', g.unary('flat', 'flatten', g.unary('r', 'relu', c)), 2);
+      d.weights = denseWeights;
+      return d;
+    });
+    return [a, b];
+  };
+
+  for (const rule of ['zplus', 'gamma', 'epsilon-gamma-box', 'epsilon-alpha2-beta1-flat'] as const) {
+    it(rule, async () => {
+      const [a, b] = await nets();
+      try {
+        const targets = Int32Array.of(0, 1);
+        const la = (await a.forward(x, 2)).logits;
+        const lb = (await b.forward(x, 2)).logits;
+        for (let i = 0; i < 4; i++) expect(la[i]).toBeCloseTo(lb[i], 5);
+        const ra = await lrp.attribute(
+          a,
+          batchOf(x, 2),
+          targets,
+          opts({ rule, fold_batchnorm: true }),
+          ctxOf(t),
+        );
+        const rb = await lrp.attribute(b, batchOf(x, 2), targets, opts({ rule }), ctxOf(t));
+        const scale = Math.max(...Array.from(rb.values, Math.abs));
+        for (let j = 0; j < ra.values.length; j++)
+          expect(Math.abs(ra.values[j] - rb.values[j])).toBeLessThan(1e-4 * scale);
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    });
+  }
 });
 
 describe('lrp', () => {

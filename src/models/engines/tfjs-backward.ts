@@ -6,7 +6,17 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { XauditError } from '../../core/errors.js';
-import type { Conv2dNode, DenseNode, IrGraph, IrNode, IrOp, PoolNode } from '../ir/graph.js';
+import {
+  type BatchNormNode,
+  type Conv2dNode,
+  consumers,
+  type DenseNode,
+  type IrGraph,
+  type IrNode,
+  type IrOp,
+  nodeIndex,
+  type PoolNode,
+} from '../ir/graph.js';
 import { dilatedSize, windowAxis } from '../ir/windows.js';
 import type { BackwardRules, GradientRequest, LrpConfig, LrpRule } from '../model.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
@@ -323,23 +333,48 @@ function norm<N extends IrNode>(back: BackwardRule<N>): BackwardRule<N> {
 
 /**
  * LRP as a rule table: the backward quantity is relevance. conv2d/dense use the configured
- * rules (`first` for the first of them); activations pass relevance through (zennit's Pass);
- * max-pool routes it to each window's maximum (its gradient, as zennit leaves max-pool);
- * add and average pools split it in proportion to their inputs (zennit's Norm); batchnorm, which
- * zennit folds into the layer before it, uses epsilon (Captum's rule for BatchNorm2d).
+ * rules (`first` for the first of them in topological order); activations pass relevance
+ * through (zennit's Pass); max-pool routes it to each window's maximum (its gradient, as zennit
+ * leaves max-pool); add and average pools split it in proportion to their inputs (zennit's Norm).
+ * Batchnorm uses epsilon (Captum's rule for BatchNorm2d); with cfg.foldBatchnorm one right after
+ * a conv/dense (its only consumer) is folded into that layer's weights instead and passes
+ * relevance through (zennit's SequentialMergeBatchNorm canonizer).
  * Conserving: with bias-free layers and no stabiliser every node's relevance sums to its output's.
  */
-export function lrpRules(cfg: LrpConfig, first: string | undefined): RuleTable {
+export function lrpRules(cfg: LrpConfig, graph: IrGraph): RuleTable {
+  const first = graph.nodes.find((n) => n.op === 'conv2d' || n.op === 'dense')?.name;
+  const byName = nodeIndex(graph);
+  const next = consumers(graph);
+  /** conv/dense name -> the batchnorm folded into it. */
+  const folded = new Map<string, BatchNormNode>();
+  for (const node of cfg.foldBatchnorm === true ? graph.nodes : []) {
+    const src = node.op === 'batchnorm' ? byName.get(node.inputs[0]) : undefined;
+    if ((src?.op === 'conv2d' || src?.op === 'dense') && next.get(src.name)?.length === 1) {
+      folded.set(src.name, node as BatchNormNode);
+    }
+  }
+  const foldedInto = new Set([...folded.values()].map((n) => n.name));
   const linear =
     (kind: 'conv' | 'dense') =>
     ({ node, xs, dy, params }: BackwardArgs<LinearNode>): tf.Tensor[] => {
       const rule = node.name === first && cfg.first !== undefined ? cfg.first : cfg[kind];
-      return [LRP_LINEAR[rule]({ node, x: xs[0], r: dy, w: params!.kernel!, b: params!.bias, cfg })];
+      let w = params!.kernel!;
+      let b: tf.Tensor | undefined = params!.bias;
+      const bn = folded.get(node.name);
+      if (bn !== undefined) {
+        // W' = W * scale over output channels, b' = b * scale + shift.
+        const scale = tf.tensor1d(bn.weights.scale);
+        const shift = tf.tensor1d(bn.weights.shift);
+        w = tf.mul(w, scale);
+        b = b === undefined ? shift : tf.add(tf.mul(b, scale), shift);
+      }
+      return [LRP_LINEAR[rule]({ node, x: xs[0], r: dy, w, b, cfg })];
     };
   return {
     conv2d: linear('conv'),
     dense: linear('dense'),
-    batchnorm({ xs, dy, params }) {
+    batchnorm({ node, xs, dy, params }) {
+      if (foldedInto.has(node.name)) return [dy];
       const z = tf.add(tf.mul(xs[0], params!.scale!), params!.shift!);
       return [tf.mul(tf.mul(xs[0], params!.scale!), relDiv(dy, z, cfg.epsilon))];
     },
@@ -371,9 +406,8 @@ export function ruleSet(req: GradientRequest, graph: IrGraph): RuleSet {
   const rules = req.rules ?? 'gradient';
   if (rules === 'lrp') {
     if (req.lrp === undefined) throw new XauditError('INTERNAL', "gradient: rules 'lrp' need an lrp config");
-    const first = graph.nodes.find((n) => n.op === 'conv2d' || n.op === 'dense')?.name;
     // Relevance through relu -> maxpool is the pool's routing alone: the per-op rules do it.
-    return { table: lrpRules(req.lrp, first), fused: {}, preActivations: false };
+    return { table: lrpRules(req.lrp, graph), fused: {}, preActivations: false };
   }
   if (rules === 'deeplift' && req.reference === undefined) {
     throw new XauditError('INTERNAL', "gradient: rules 'deeplift' need reference inputs");
