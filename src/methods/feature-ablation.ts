@@ -31,10 +31,18 @@ export const featureAblation: Method<FeatureAblationOptions> = {
   },
   attribute(model, batch, targets, opts, ctx) {
     return attributeFeatures(model, batch, targets, opts, ctx, ({ count: m }) => {
-      // Row 0 keeps every feature (F(x)); row 1 + f drops feature f.
-      const coalitions = new Uint8Array((m + 1) * m).fill(1);
-      for (let f = 0; f < m; f++) coalitions[(f + 1) * m + f] = 0;
-      return { coalitions, values: (s) => Float64Array.from({ length: m }, (_, f) => s[0] - s[f + 1]) };
+      // Row 0 keeps every feature (F(x)); row 1 + f drops feature f. Rows are
+      // made on demand: with one feature per pixel an m x m matrix would not fit.
+      const keep = new Uint8Array(m);
+      return {
+        rows: m + 1,
+        row(r) {
+          keep.fill(1);
+          if (r > 0) keep[r - 1] = 0;
+          return keep;
+        },
+        values: (s) => Float64Array.from({ length: m }, (_, f) => s[0] - s[f + 1]),
+      };
     });
   },
 };

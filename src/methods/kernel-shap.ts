@@ -7,6 +7,7 @@ import {
   featureDocs,
   featureSchema,
   MAX_FIT_FEATURES,
+  matrixRows,
   SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
@@ -169,7 +170,7 @@ export const kernelShap: Method<KernelShapOptions> = {
           m <= opts.exact_up_to
             ? enumerated(m)
             : sampled(m, opts.samples, opts.paired, rngFor(ctx.seed, ctx.unitId, batch.ids[i]));
-        return { coalitions: d.z, values: (y) => shapleyFit(d, y, m) };
+        return { ...matrixRows(d.z, m), values: (y) => shapleyFit(d, y, m) };
       },
       MAX_FIT_FEATURES,
     );

@@ -8,6 +8,7 @@ import {
   featureDocs,
   featureSchema,
   MAX_FIT_FEATURES,
+  matrixRows,
   SLIC_REFERENCE,
 } from './_core/features.js';
 import { weightedLeastSquares } from './_core/wls.js';
@@ -111,7 +112,7 @@ export const lime: Method<LimeOptions> = {
         const d = cosineDistances(x, base, mask, c, coalitions, rows);
         const weights = d.map((v) => Math.exp(-(v * v) / (2 * opts.kernel_width ** 2)));
         return {
-          coalitions,
+          ...matrixRows(coalitions, m),
           values: (y) =>
             weightedLeastSquares({
               X: Float64Array.from(coalitions),

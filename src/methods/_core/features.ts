@@ -123,11 +123,22 @@ export function spread(perFeature: ArrayLike<number>, mask: FeatureMask, c: numb
   for (let p = 0; p < mask.labels.length; p++) dst.fill(perFeature[mask.labels[p]], p * c, (p + 1) * c);
 }
 
+/** Coalitions of one sample: `row(r)` is coalition r as 0/1 per feature (1 = keep the input). */
+export interface Coalitions {
+  rows: number;
+  row(r: number): Uint8Array;
+}
+
+/** Coalitions held as a [rows, m] row-major 0/1 matrix. */
+export const matrixRows = (z: Uint8Array, m: number): Coalitions => ({
+  rows: z.length / m,
+  row: (r) => z.subarray(r * m, (r + 1) * m),
+});
+
 /**
- * Target scores of feature coalitions: sample i is evaluated on
- * `coalitions[i]` ([count, features] of 0/1, row-major), each row building
- * the input from x (kept features) and the baseline. Returns one score array
- * per sample; inputs are built chunk by chunk under ctx.maxBatch.
+ * Target scores of feature coalitions, one array per sample: each row builds
+ * the input from x (kept features) and the baseline; inputs are built chunk
+ * by chunk under ctx.maxBatch.
  */
 export async function scoreCoalitions(
   model: Model,
@@ -135,16 +146,15 @@ export async function scoreCoalitions(
   targets: Int32Array,
   masks: FeatureMask[],
   base: Float32Array,
-  coalitions: Uint8Array[],
+  coalitions: Coalitions[],
   ctx: RunContext,
 ): Promise<Float64Array[]> {
   const c = ctx.input.shape[2];
   const size = base.length;
-  const rows = coalitions.map((z, i) => z.length / masks[i].count);
-  const owner = new Int32Array(rows.reduce((a, b) => a + b, 0));
+  const owner = new Int32Array(coalitions.reduce((a, z) => a + z.rows, 0));
   const first = new Int32Array(batch.n + 1);
   for (let i = 0; i < batch.n; i++) {
-    first[i + 1] = first[i] + rows[i];
+    first[i + 1] = first[i] + coalitions[i].rows;
     owner.fill(i, first[i], first[i + 1]);
   }
   const logits = await forwardEach(
@@ -153,9 +163,7 @@ export async function scoreCoalitions(
     size,
     (j, dst) => {
       const i = owner[j];
-      const m = masks[i].count;
-      const r = j - first[i];
-      const keep = coalitions[i].subarray(r * m, (r + 1) * m);
+      const keep = coalitions[i].row(j - first[i]);
       composite(batch.x.subarray(i * size, (i + 1) * size), base, masks[i], keep, c, dst);
     },
     ctx,
@@ -168,9 +176,7 @@ export async function scoreCoalitions(
 }
 
 /** What a feature method does for one sample: which coalitions to score, and how scores become per-feature values. */
-export interface FeaturePlan {
-  /** [rows, features] of 0/1 (1 = keep the input). */
-  coalitions: Uint8Array;
+export interface FeaturePlan extends Coalitions {
   /** Per-feature attribution from the rows' target scores. */
   values(scores: Float64Array): ArrayLike<number>;
 }
@@ -208,15 +214,7 @@ export async function attributeFeatures(
   }
   const base = baselineInput(ctx.input, opts.baseline);
   const plans = masks.map((m, i) => plan(m, i, batch.x.subarray(i * size, (i + 1) * size), base));
-  const scores = await scoreCoalitions(
-    model,
-    batch,
-    targets,
-    masks,
-    base,
-    plans.map((p) => p.coalitions),
-    ctx,
-  );
+  const scores = await scoreCoalitions(model, batch, targets, masks, base, plans, ctx);
   const values = new Float32Array(batch.n * size);
   for (let i = 0; i < batch.n; i++)
     spread(plans[i].values(scores[i]), masks[i], c, values.subarray(i * size, (i + 1) * size));
