@@ -6,7 +6,6 @@ import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
 import { methods } from '../methods/registry.js';
-import type { AnyMethod } from '../methods/types.js';
 import { VERSION } from '../version.js';
 import type { AttributionCache } from './cache.js';
 import type { PreparedAudit } from './prepare.js';
@@ -77,13 +76,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
     return r;
   };
 
-  const computeMaps = async (
-    method: AnyMethod,
-    options: Record<string, unknown>,
-    unitId: string,
-    samples: readonly Sample[],
-    targets: Int32Array,
-  ): Promise<SampleMap[]> => {
+  const computeMaps: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets) => {
     const out: SampleMap[] = [];
     let offset = 0;
     const baselines = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : undefined;
@@ -120,13 +113,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
 
   // Disk cache around computeMaps: hits are read back, only the misses are computed (results
   // do not depend on batch composition, see the RNG convention).
-  const runMethod = async (
-    method: AnyMethod,
-    options: Record<string, unknown>,
-    unitId: string,
-    samples: readonly Sample[],
-    targets: Int32Array,
-  ): Promise<SampleMap[]> => {
+  const runMethod: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets) => {
     const disk = caches.disk;
     if (disk === null) return computeMaps(method, options, unitId, samples, targets);
     const data =

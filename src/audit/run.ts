@@ -171,6 +171,13 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       samples.map((s, i) => ({ ...scores[i], id: s.id, path: s.id, label: s.label, group: s.group })),
       spec.report.worst,
     );
+    if (opts.shard !== undefined && samples.length === 0 && dataset.samples.some((s) => matches(check, s))) {
+      // The selection lies in other shards: nothing to gate here, and failing this shard's job
+      // would be wrong; merge still sees the (empty) samples and decides on the whole selection.
+      report.outcome = 'pass';
+      report.message = `no samples of this selection in shard ${opts.shard.index}/${opts.shard.count}`;
+      report.errors = [];
+    }
     reports.push(report);
     if (ctx?.explanation && spec.report.heatmaps > 0) {
       heatmaps.set(check.id, await heatmapsFor(ctx, report, samples, spec.report.heatmaps));

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/audit/report.js';
 import { shardRange } from '../../src/audit/run.js';
 import { runCli } from '../helpers/cli.js';
+import { edit, workspace } from '../helpers/workspace.js';
 
 const SPEC = 'audits/wolf-snow-biased.yaml';
 
@@ -58,7 +59,7 @@ describe('run --shard i/n and merge', () => {
     // Everything before the provenance field matches to the byte as written.
     expect(b.slice(0, b.indexOf('"merged"'))).toBe(a.slice(0, a.indexOf('"summary"')));
     expect(merged.stdout).toMatch(/merged from 3 shards/);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses shards of different runs, missing or repeated shards (exit 2)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xaudit-merge-bad-'));
@@ -93,6 +94,27 @@ describe('run --shard i/n and merge', () => {
       expect(m.stderr).toMatch(message);
     }
   }, 60_000);
+
+  it('a shard without samples of a `where` selection passes that check; merge decides on the whole', async () => {
+    const dir = await workspace();
+    await edit(join(dir, 'spec.yaml'), 'check: accuracy\n', 'check: accuracy\n    where: { label: wolf }\n');
+    // Row 2 of the manifest (shard 2 of 64) is a husky.
+    expect((await readFile(join(dir, 'val/manifest.csv'), 'utf8')).split('\n')[2]).toMatch(/,husky,/);
+    const outs: string[] = [];
+    for (const i of Array.from({ length: 64 }, (_, k) => k + 1)) {
+      const r = await run(['run', join(dir, 'spec.yaml'), '--only', 'accuracy', '--shard', `${i}/64`]);
+      outs.push(r.out);
+      if (i === 2) {
+        expect(r.code, r.stdout).toBe(0);
+        expect(r.stdout).toMatch(/no samples of this selection in shard 2\/64/);
+      }
+    }
+    const whole = await run(['run', join(dir, 'spec.yaml'), '--only', 'accuracy']);
+    const merged = await run(['merge', ...outs]);
+    const a = await readFile(join(whole.out, 'report.json'), 'utf8');
+    const b = await readFile(join(merged.out, 'report.json'), 'utf8');
+    expect(comparable(b)).toBe(comparable(a));
+  }, 300_000);
 
   it('rejects a malformed --shard (exit 2)', async () => {
     for (const bad of ['0/3', '4/3', 'a/b', '3']) {
