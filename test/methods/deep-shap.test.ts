@@ -66,8 +66,44 @@ describe('deep-shap', () => {
     expect(maxAbsDiff(one.values, a.values.subarray(size))).toBeLessThan(1e-6);
   });
 
+  it("'dataset' uses every reference input the runner supplies, and says so when there are none", async () => {
+    const { t, x, targets } = await setup();
+    const size = x.length / 2;
+    const refs = inputsOf(t, 3, 44);
+    const ctx: RunContext = { ...ctxOf(t), baselines: { x: refs, n: 3 } };
+    expect(ds.usesDataBaselines?.({ baseline: 'dataset', samples: 10 })).toBe(true);
+    expect(ds.usesDataBaselines?.({ baseline: 'uniform', samples: 10 })).toBe(false);
+    const a = await ds.attribute(model, batchOf(x, 2), targets, { baseline: 'dataset', samples: 10 }, ctx);
+    // The mean of DeepLIFT against each reference, one by one (a number baseline cannot express them).
+    const want = new Float64Array(x.length);
+    for (let q = 0; q < 3; q++) {
+      const r = await model.gradient({
+        x,
+        n: 2,
+        outputGrad: Float32Array.from({ length: 2 * model.info.outputs }, (_, j) =>
+          j % model.info.outputs === targets[Math.floor(j / model.info.outputs)] ? 1 : 0,
+        ),
+        rules: 'deeplift',
+        reference: Float32Array.from({ length: x.length }, (_, j) => refs[q * size + (j % size)]),
+      });
+      for (let j = 0; j < x.length; j++)
+        want[j] += ((x[j] - refs[q * size + (j % size)]) * r.inputGrad[j]) / 3;
+    }
+    expect(maxAbsDiff(a.values, want)).toBeLessThan(1e-5 * Math.max(...Array.from(want, Math.abs)));
+    await expect(
+      ds.attribute(
+        model,
+        batchOf(x, 2),
+        targets,
+        { baseline: 'dataset', samples: 10 },
+        { ...ctxOf(t), baselines: undefined },
+      ),
+    ).rejects.toMatchObject({ code: 'SPEC_INVALID' });
+  });
+
   batchingInvariant('deep-shap', { samples: 3 });
 });
 
 runsOnEveryFixture('deep-shap', { samples: 3 });
 runsOnEveryFixture('deep-shap', { baseline: 'black-white' });
+runsOnEveryFixture('deep-shap', { baseline: 'dataset' });
