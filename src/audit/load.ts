@@ -184,7 +184,7 @@ async function readClasses(src: SpecSource, model: Json, base: string): Promise<
     await mustExist(src, file, ['model', 'classes_file'], 'classes');
     const text = await readFile(file, 'utf8');
     const classes = text.trim().startsWith('[')
-      ? (JSON.parse(text) as string[])
+      ? parseClassList(src, text, file)
       : text
           .split(/\r?\n/)
           .map((s) => s.trim())
@@ -194,6 +194,27 @@ async function readClasses(src: SpecSource, model: Json, base: string): Promise<
     return classes;
   }
   throw src.error('SPEC_INVALID', "The model needs 'classes' (a list) or 'classes_file'", ['model']);
+}
+
+/** A JSON classes file: an array of strings, else a spec error pointing at classes_file. */
+function parseClassList(src: SpecSource, text: string, file: string): string[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw src.error(
+      'SPEC_INVALID',
+      `The classes file ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      ['model', 'classes_file'],
+    );
+  }
+  if (!Array.isArray(v) || !v.every((c) => typeof c === 'string')) {
+    throw src.error('SPEC_INVALID', `The classes file ${file} must hold a JSON array of strings`, [
+      'model',
+      'classes_file',
+    ]);
+  }
+  return v;
 }
 
 function parseExplanations(src: SpecSource, raw: Record<string, Json>): Record<string, ExplanationSpec> {

@@ -4,7 +4,9 @@
  * location; never another exception (which the CLI would call an internal error).
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
@@ -13,7 +15,17 @@ import { XauditError } from '../../src/core/errors.js';
 // Beside the demo spec, so its relative paths resolve to the real fixtures and valid mutants load.
 const FILE = resolve('audits/fuzz.yaml');
 const DEMO = readFileSync('audits/wolf-snow-biased.yaml', 'utf8');
-const LINES = DEMO.split('\n');
+// The demo plus the spec features it does not use, so mutations reach their validation too.
+const RICH = `${DEMO.trimEnd()}
+  - id: extra
+    check: accuracy
+    where: { label: [wolf], group: snow }
+    target: predicted
+    max_errors: 2
+    expect: { fraction: { where: { ">=": 0.5 }, ">=": 0.1 }, quantile: { q: 0.5, ">=": 0 } }
+report: { worst: 3, heatmaps: 2 }
+`;
+const LINES = RICH.split('\n');
 
 /** Resolves, or throws an XauditError that says where; anything else fails the property. */
 async function wellBehaved(text: string): Promise<boolean> {
@@ -145,8 +157,24 @@ function mutate(lines: readonly string[], ms: readonly Mutation[]): string {
 }
 
 describe('spec loader fuzzing (fast-check)', () => {
-  it('the demo spec itself loads', async () => {
+  it('the unmutated specs load', async () => {
     await expect(parseSpec(DEMO, FILE, 'fuzz.yaml')).resolves.toBeDefined();
+    await expect(parseSpec(RICH, FILE, 'fuzz.yaml')).resolves.toBeDefined();
+  });
+
+  it('a classes_file that is not a JSON array of strings is a spec error, not a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xaudit-classes-'));
+    for (const [name, text] of [
+      ['bad.json', '[oops'],
+      ['numbers.json', '[1, 2]'],
+    ]) {
+      await writeFile(join(dir, name), text);
+      const spec = RICH.replace('classes: [husky, wolf]', `classes_file: ${join(dir, name)}`);
+      await expect(parseSpec(spec, FILE, 'fuzz.yaml')).rejects.toThrow(
+        /The classes file .* (not valid JSON|array of strings)/,
+      );
+      expect(await wellBehaved(spec)).toBe(true);
+    }
   });
 
   it('random YAML-ish text: resolves or an XauditError with a location', async () => {
