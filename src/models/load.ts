@@ -3,14 +3,15 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { XauditError } from '../core/errors.js';
+import { createOnnxModel } from './engines/onnxruntime.js';
 import { TfjsModel } from './engines/tfjs-model.js';
+import { importOnnx } from './importers/onnx.js';
 import { importTfjsLayers } from './importers/tfjs-layers.js';
 import type { EngineKind, Model } from './model.js';
 
-export const SUPPORTED_FORMATS = ['tfjs layers model (model.json + weight shards)'] as const;
+export const SUPPORTED_FORMATS = ['tfjs layers model (model.json + weight shards)', 'ONNX (.onnx)'] as const;
 
 const NOT_YET: Record<string, string> = {
-  '.onnx': 'ONNX',
   '.keras': 'Keras v3 (.keras)',
   '.h5': 'Keras HDF5 (.h5)',
   '.hdf5': 'Keras HDF5 (.hdf5)',
@@ -21,7 +22,7 @@ const NOT_YET: Record<string, string> = {
 };
 
 export interface LoadOptions {
-  /** Default 'auto' (tfjs-wasm until other engines exist). */
+  /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-wasm. */
   engine?: EngineKind;
 }
 
@@ -37,6 +38,10 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
       { location: { file } },
     );
   }
+  if (ext === '.onnx') {
+    const imported = await importOnnx(file);
+    return createOnnxModel(imported, opts.engine ?? 'auto');
+  }
   if (ext !== '.json') {
     throw new XauditError(
       'MODEL_FORMAT',
@@ -44,8 +49,16 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
       { location: { file } },
     );
   }
+  const engine = opts.engine ?? 'auto';
+  if (engine === 'onnxruntime') {
+    throw new XauditError(
+      'MODEL_UNSUPPORTED',
+      `${file}: engine 'onnxruntime' runs ONNX models only; use auto, wasm or cpu for this model`,
+      { location: { file } },
+    );
+  }
   const { graph, info } = await importTfjsLayers(file);
-  return TfjsModel.create(graph, info, opts.engine ?? 'auto');
+  return TfjsModel.create(graph, info, engine);
 }
 
 async function resolveModelFile(path: string): Promise<string> {
@@ -59,6 +72,14 @@ async function resolveModelFile(path: string): Promise<string> {
     });
   }
   if (!isDir) return path;
+  const onnx = join(path, 'model.onnx');
+  if (
+    await stat(onnx).then(
+      () => true,
+      () => false,
+    )
+  )
+    return onnx;
   const inner = join(path, 'model.json');
   try {
     await stat(inner);

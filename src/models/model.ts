@@ -4,7 +4,7 @@
  * layout of tfjs Layers models.
  */
 
-export type EngineKind = 'auto' | 'wasm' | 'cpu';
+export type EngineKind = 'auto' | 'wasm' | 'cpu' | 'onnxruntime';
 
 /** A node of the model graph that a layer method may capture. */
 export interface LayerInfo {
@@ -19,7 +19,7 @@ export interface LayerInfo {
 }
 
 export interface ModelInfo {
-  format: 'tfjs-layers';
+  format: 'tfjs-layers' | 'onnx';
   /** [height, width, channels]. */
   inputShape: [number, number, number];
   /** Number of output units (logits). */

@@ -242,10 +242,16 @@ describe('loadModel', () => {
   });
 
   it('says which formats are not supported yet', async () => {
-    for (const ext of ['onnx', 'keras', 'h5']) {
+    for (const ext of ['keras', 'h5']) {
       const f = join(tmp, `m.${ext}`);
       copyFileSync(join(MODELS_DIR, 'tiny-linear', 'weights.bin'), f);
-      await expectError(loadModel(f), 'MODEL_FORMAT', 'not supported yet', 'tfjs layers');
+      await expectError(loadModel(f), 'MODEL_FORMAT', 'not supported yet', 'tfjs layers', 'ONNX');
     }
+  });
+
+  it('says a .onnx file that is not ONNX is not a valid ONNX model', async () => {
+    const f = join(tmp, 'm.onnx');
+    copyFileSync(join(MODELS_DIR, 'tiny-linear', 'weights.bin'), f);
+    await expectError(loadModel(f), 'MODEL_FORMAT', 'not a valid ONNX model');
   });
 });

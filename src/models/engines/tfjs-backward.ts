@@ -21,6 +21,7 @@ import { dilatedSize, windowAxis } from '../ir/windows.js';
 import type { BackwardRules, GradientRequest, LrpConfig, LrpRule } from '../model.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { withHeapViews } from './tensor-io.js';
+import { ONNX_OP_GRADIENT_RULES, ONNX_OP_LRP_RULES } from './tfjs-backward-ops.js';
 import { forwardNode } from './tfjs-forward.js';
 import type { NodeParams } from './tfjs-params.js';
 
@@ -71,6 +72,7 @@ export const GRADIENT_RULES: RuleTable = {
     return [tf.mul(tf.ones([n, h, w, c]), scaled)];
   },
   add: ({ xs, dy }) => xs.map(() => dy),
+  ...ONNX_OP_GRADIENT_RULES,
 };
 
 /**
@@ -150,6 +152,8 @@ export const DEEPLIFT_RULES: RuleTable = {
     ];
   },
   relu6: rescale(GRADIENT_RULES.relu6),
+  clip: rescale(GRADIENT_RULES.clip),
+  hardsigmoid: rescale(GRADIENT_RULES.hardsigmoid),
   leakyrelu: rescale(GRADIENT_RULES.leakyrelu),
   sigmoid: rescale(GRADIENT_RULES.sigmoid),
   tanh: rescale(GRADIENT_RULES.tanh),
@@ -391,6 +395,7 @@ export function lrpRules(cfg: LrpConfig, graph: IrGraph): RuleTable {
     avgpool: norm(GRADIENT_RULES.avgpool),
     globalavgpool: norm(GRADIENT_RULES.globalavgpool),
     add: norm(GRADIENT_RULES.add),
+    ...ONNX_OP_LRP_RULES,
   };
 }
 

@@ -67,5 +67,19 @@ export function forwardNode(
       return tf.mean(x, [1, 2], node.attrs.keepDims);
     case 'add':
       return xs.length === 2 ? tf.add(xs[0], xs[1]) : tf.addN(xs);
+    case 'pad': {
+      const [h, w] = node.attrs.pads;
+      return tf.pad(x, [[0, 0], h, w, [0, 0]], node.attrs.value);
+    }
+    case 'concat':
+      return tf.concat(xs, -1);
+    case 'transpose':
+      return tf.transpose(x, [0, ...node.attrs.perm.map((p) => p + 1)]);
+    case 'clip':
+      return tf.clipByValue(x, node.attrs.min, node.attrs.max);
+    case 'hardsigmoid':
+      return tf.clipByValue(tf.add(tf.mul(x, node.attrs.alpha), node.attrs.beta), 0, 1);
+    case 'mul':
+      return tf.mul(xs[0], xs[1]);
   }
 }

@@ -65,6 +65,17 @@ export type PoolNode = NodeOf<'maxpool' | 'avgpool', PoolAttrs, NoWeights>;
 export type GlobalAvgPoolNode = NodeOf<'globalavgpool', { keepDims: boolean }, NoWeights>;
 export type ReshapeNode = NodeOf<'reshape', NoAttrs, NoWeights>;
 export type AddNode = NodeOf<'add', NoAttrs, NoWeights>;
+/** Constant padding of the spatial axes: [[top, bottom], [left, right]] (-Infinity before a max-pool). */
+export type PadNode = NodeOf<'pad', { pads: [[number, number], [number, number]]; value: number }, NoWeights>;
+/** Concatenation along the last (channel) axis. */
+export type ConcatNode = NodeOf<'concat', NoAttrs, NoWeights>;
+/** Axis permutation without the batch axis (e.g. NHWC -> NCHW before an ONNX Flatten). */
+export type TransposeNode = NodeOf<'transpose', { perm: number[] }, NoWeights>;
+export type ClipNode = NodeOf<'clip', { min: number; max: number }, NoWeights>;
+/** max(0, min(1, alpha * x + beta)). */
+export type HardSigmoidNode = NodeOf<'hardsigmoid', { alpha: number; beta: number }, NoWeights>;
+/** Elementwise product; the second input may be [1, 1, c] against [h, w, c] (squeeze-excite). */
+export type MulNode = NodeOf<'mul', NoAttrs, NoWeights>;
 
 export type IrNode =
   | InputNode
@@ -76,7 +87,13 @@ export type IrNode =
   | PoolNode
   | GlobalAvgPoolNode
   | ReshapeNode
-  | AddNode;
+  | AddNode
+  | PadNode
+  | ConcatNode
+  | TransposeNode
+  | ClipNode
+  | HardSigmoidNode
+  | MulNode;
 
 export type IrOp = IrNode['op'];
 

@@ -1,0 +1,147 @@
+/**
+ * The onnxruntime engine: forward passes run the ORIGINAL .onnx file in onnxruntime-node
+ * (NHWC <-> NCHW at the boundary; a split-off softmax is skipped by fetching its input, added as
+ * a graph output). Layer captures and every reverse pass are delegated to the tfjs engine on the
+ * imported IR: the reverse pass needs per-op rule tables (guided backprop, DeepLIFT, LRP) that
+ * onnxruntime cannot swap, and a forward that captures also serves the gradient methods, which
+ * need the tfjs engine anyway. So: plain forward (accuracy, perturbation and sampling methods,
+ * attacks' evaluation) from onnxruntime, the rest from tfjs-wasm.
+ */
+
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { XauditError } from '../../core/errors.js';
+import type { ImportedOnnx } from '../importers/onnx.js';
+import { extraOutputs } from '../importers/onnx-proto.js';
+import type { IrGraph } from '../ir/graph.js';
+import type {
+  EngineKind,
+  ForwardResult,
+  GradientRequest,
+  GradientResult,
+  Model,
+  ModelInfo,
+} from '../model.js';
+import { TfjsModel } from './tfjs-model.js';
+
+type Ort = typeof import('onnxruntime-node');
+
+let ortLoad: Promise<Ort | Error> | undefined;
+
+/** onnxruntime-node, or the reason it cannot be used (an optional dependency). */
+export function loadOrt(): Promise<Ort | Error> {
+  ortLoad ??= import('onnxruntime-node').then(
+    (m) => m,
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  return ortLoad;
+}
+
+/** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs-wasm. */
+export async function createOnnxModel(imported: ImportedOnnx, kind: EngineKind): Promise<Model> {
+  if (kind === 'wasm' || kind === 'cpu') return TfjsModel.create(imported.graph, imported.info, kind);
+  const ort = await loadOrt();
+  if (ort instanceof Error) {
+    if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'wasm');
+    throw new XauditError(
+      'MODEL_UNSUPPORTED',
+      `engine 'onnxruntime' needs the optional package onnxruntime-node, which could not be loaded (${ort.message}); install it (npm install onnxruntime-node) or use engine auto, wasm or cpu`,
+      { cause: ort },
+    );
+  }
+  return OnnxRuntimeModel.open(ort, imported);
+}
+
+export class OnnxRuntimeModel implements Model {
+  readonly engine: string;
+  private tfjs: Promise<TfjsModel> | undefined;
+  private disposed = false;
+
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
+    private readonly graph: IrGraph,
+    private readonly inputName: string,
+    private readonly logitsName: string,
+  ) {
+    this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
+  }
+
+  static async open(ort: Ort, m: ImportedOnnx): Promise<OnnxRuntimeModel> {
+    // Appending a graph output leaves the file's own bytes (and fields we do not model) untouched.
+    const bytes = m.onnxLogits === m.onnxOutput ? m.bytes : concat(m.bytes, extraOutputs([m.onnxLogits]));
+    let session: InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+    } catch (e) {
+      throw new XauditError('MODEL_FORMAT', `onnxruntime could not load the model: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return new OnnxRuntimeModel(m.info, ort, session, m.graph, m.onnxInput, m.onnxLogits);
+  }
+
+  async forward(x: Float32Array, n: number, capture: readonly string[] = []): Promise<ForwardResult> {
+    if (capture.length > 0) return (await this.reference()).forward(x, n, capture);
+    this.check(x, n);
+    const [h, w, c] = this.info.inputShape;
+    const spatial = this.graph.nodes[0].shape.length === 3;
+    const dims = spatial ? [n, c, h, w] : [n, h * w * c];
+    const feed = new this.ort.Tensor('float32', spatial ? toNchw(x, n, h, w, c) : x, dims);
+    const out = await this.session.run({ [this.inputName]: feed }, [this.logitsName]);
+    const t = out[this.logitsName] as Tensor;
+    const logits = new Float32Array(t.data as Float32Array);
+    t.dispose();
+    return { logits, captured: new Map() };
+  }
+
+  async gradient(req: GradientRequest): Promise<GradientResult> {
+    return (await this.reference()).gradient(req);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.session.release();
+    void this.tfjs?.then((m) => m.dispose());
+  }
+
+  /** The tfjs engine on the same IR, started on first use. */
+  private reference(): Promise<TfjsModel> {
+    if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
+    this.tfjs ??= TfjsModel.create(this.graph, this.info, 'wasm');
+    return this.tfjs;
+  }
+
+  private check(x: Float32Array, n: number): void {
+    if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
+    const per = this.info.inputShape.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(n) || n < 1 || x.length !== n * per) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `the model expects inputs of ${this.info.inputShape.join('x')} (${per} values each); got ${x.length} values for ${n} samples`,
+      );
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** [n, h, w, c] -> [n, c, h, w]. */
+export function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const hw = h * w;
+  for (let s = 0; s < n; s++) {
+    const base = s * hw * c;
+    for (let p = 0; p < hw; p++) {
+      for (let k = 0; k < c; k++) out[base + k * hw + p] = x[base + p * c + k];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * The subset of onnx.proto (onnx/onnx, IR version 3+) the importer reads, as a protobufjs JSON
+ * descriptor: no codegen step. Field numbers are onnx.proto's; unknown fields are skipped by the decoder.
+ */
+
+import protobuf from 'protobufjs';
+
+const DESCRIPTOR = {
+  nested: {
+    onnx: {
+      nested: {
+        ModelProto: {
+          fields: {
+            irVersion: { type: 'int64', id: 1 },
+            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
+            producerName: { type: 'string', id: 2 },
+            graph: { type: 'GraphProto', id: 7 },
+          },
+        },
+        OperatorSetIdProto: {
+          fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } },
+        },
+        GraphProto: {
+          fields: {
+            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
+            name: { type: 'string', id: 2 },
+            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
+            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
+            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
+          },
+        },
+        NodeProto: {
+          fields: {
+            input: { rule: 'repeated', type: 'string', id: 1 },
+            output: { rule: 'repeated', type: 'string', id: 2 },
+            name: { type: 'string', id: 3 },
+            opType: { type: 'string', id: 4 },
+            domain: { type: 'string', id: 7 },
+            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
+          },
+        },
+        AttributeProto: {
+          fields: {
+            name: { type: 'string', id: 1 },
+            f: { type: 'float', id: 2 },
+            i: { type: 'int64', id: 3 },
+            s: { type: 'bytes', id: 4 },
+            t: { type: 'TensorProto', id: 5 },
+            floats: { rule: 'repeated', type: 'float', id: 7 },
+            ints: { rule: 'repeated', type: 'int64', id: 8 },
+            type: { type: 'int32', id: 20 },
+          },
+        },
+        TensorProto: {
+          fields: {
+            dims: { rule: 'repeated', type: 'int64', id: 1 },
+            dataType: { type: 'int32', id: 2 },
+            floatData: { rule: 'repeated', type: 'float', id: 4 },
+            int32Data: { rule: 'repeated', type: 'int32', id: 5 },
+            int64Data: { rule: 'repeated', type: 'int64', id: 7 },
+            name: { type: 'string', id: 8 },
+            rawData: { type: 'bytes', id: 9 },
+            doubleData: { rule: 'repeated', type: 'double', id: 10 },
+            dataLocation: { type: 'int32', id: 14 },
+          },
+        },
+        ValueInfoProto: {
+          fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } },
+        },
+        TypeProto: {
+          fields: { tensorType: { type: 'TensorTypeProto', id: 1 } },
+        },
+        TensorTypeProto: {
+          fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } },
+        },
+        TensorShapeProto: {
+          fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } },
+        },
+        Dimension: {
+          fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } },
+        },
+      },
+    },
+  },
+};
+
+export interface OnnxTensor {
+  dims: number[];
+  dataType: number;
+  floatData: number[];
+  int32Data: number[];
+  int64Data: number[];
+  name: string;
+  rawData?: Uint8Array;
+  doubleData: number[];
+  dataLocation?: number;
+}
+
+export interface OnnxAttribute {
+  name: string;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: OnnxTensor;
+  floats: number[];
+  ints: number[];
+  type?: number;
+}
+
+export interface OnnxNode {
+  input: string[];
+  output: string[];
+  name?: string;
+  opType: string;
+  domain?: string;
+  attribute: OnnxAttribute[];
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: number; dimParam?: string }[] } } };
+}
+
+export interface OnnxModel {
+  irVersion?: number;
+  opsetImport: { domain?: string; version?: number }[];
+  graph?: {
+    node: OnnxNode[];
+    name?: string;
+    initializer: OnnxTensor[];
+    input: OnnxValueInfo[];
+    output: OnnxValueInfo[];
+  };
+}
+
+const root = protobuf.Root.fromJSON(DESCRIPTOR);
+const ModelProto = root.lookupType('onnx.ModelProto');
+
+/** Decodes a ModelProto (throws protobufjs' error on malformed or truncated bytes). */
+export function decodeModel(bytes: Uint8Array): OnnxModel {
+  const msg = ModelProto.decode(bytes);
+  return ModelProto.toObject(msg, { longs: Number, arrays: true, defaults: false }) as OnnxModel;
+}
+
+/**
+ * Bytes that, appended to a serialised model, add graph outputs: protobuf merges a repeated
+ * embedded message field, so the original bytes (and fields we do not model) stay untouched.
+ */
+export function extraOutputs(names: readonly string[]): Uint8Array {
+  const msg = ModelProto.fromObject({
+    graph: { output: names.map((name) => ({ name, type: { tensorType: { elemType: 1 } } })) },
+  });
+  return ModelProto.encode(msg).finish();
+}
