@@ -176,6 +176,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       // would be wrong; merge still sees the (empty) samples and decides on the whole selection.
       report.outcome = 'pass';
       report.message = `no samples of this selection in shard ${opts.shard.index}/${opts.shard.count}`;
+      report.expectations = [];
       report.errors = [];
     }
     reports.push(report);

@@ -59,6 +59,14 @@ describe('run --shard i/n and merge', () => {
     // Everything before the provenance field matches to the byte as written.
     expect(b.slice(0, b.indexOf('"merged"'))).toBe(a.slice(0, a.indexOf('"summary"')));
     expect(merged.stdout).toMatch(/merged from 3 shards/);
+    // Other reporters say what the report covers; a merged HTML report says it has no heatmaps.
+    expect(await readFile(join(merged.out, 'report.html'), 'utf8')).toMatch(
+      /no heatmaps \(shard reports carry no images\)/,
+    );
+    expect(await readFile(join(shards[0].out, 'report.html'), 'utf8')).toMatch(/shard 1\/3: partial results/);
+    expect(await readFile(join(shards[0].out, 'junit.xml'), 'utf8')).toMatch(
+      /<property name="scope" value="shard 1\/3/,
+    );
   }, 300_000);
 
   it('refuses shards of different runs, missing or repeated shards (exit 2)', async () => {
