@@ -136,6 +136,51 @@ describe('DeepLIFT summation to delta', () => {
   });
 });
 
+describe('DeepLIFT softmax rule', () => {
+  it("is Captum's: rescaled multipliers minus their mean, taken per sample", async () => {
+    let d1: IrNode | undefined;
+    let d2: IrNode | undefined;
+    const model = await irModel((b) => {
+      d1 = b.dense('d1', b.input([3]), 3);
+      d2 = b.dense('d2', b.unary('sm', 'softmax', d1), 2);
+      return d2;
+    });
+    try {
+      if (d1?.op !== 'dense' || d2?.op !== 'dense') throw new Error('net');
+      const n = 2;
+      const x = Float32Array.of(0.5, -1, 2, 1.5, 0.25, -0.5);
+      const x0 = Float32Array.of(0, 0.5, -1, -1, 1, 0.75);
+      const r = await model.gradient({
+        x,
+        n,
+        outputGrad: Float32Array.of(1, 0, 0, 1),
+        rules: 'deeplift',
+        reference: x0,
+        layer: 'd1',
+      });
+      const W1 = d1.weights.kernel;
+      const b1 = d1.weights.bias!;
+      const W2 = d2.weights.kernel;
+      const pre = (v: Float32Array, i: number) =>
+        [0, 1, 2].map((o) => b1[o] + [0, 1, 2].reduce((s, k) => s + v[i * 3 + k] * W1[k * 3 + o], 0));
+      const softmax = (z: number[]) => {
+        const e = z.map((v) => Math.exp(v - Math.max(...z)));
+        return e.map((v) => v / e.reduce((s, u) => s + u, 0));
+      };
+      for (let i = 0; i < n; i++) {
+        const z = pre(x, i);
+        const z0 = pre(x0, i);
+        const [s, s0] = [softmax(z), softmax(z0)];
+        const u = [0, 1, 2].map((o) => (W2[o * 2 + i] * (s[o] - s0[o])) / (z[o] - z0[o]));
+        const mean = (u[0] + u[1] + u[2]) / 3;
+        for (let o = 0; o < 3; o++) expect(r.layerGrad![i * 3 + o]).toBeCloseTo(u[o] - mean, 5);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
 const lrp0: LrpConfig = { conv: 'epsilon', dense: 'epsilon', epsilon: 0, gamma: 0, alpha: 1, beta: 0 };
 
 describe('LRP rules', () => {
