@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as core from '@actions/core';
 import type { CheckReport, Report } from '../audit/report.js';
-import { fmtCounts, fmtNum, headline, OUTCOME_WORD } from './_render/format.js';
+import { fmtCounts, fmtNum, headline, OUTCOME_WORD, scopeNote } from './_render/format.js';
 import type { Reporter } from './types.js';
 
 export interface GithubOptions {
@@ -40,6 +40,7 @@ export function summaryMarkdown(report: Report, capBytes = SUMMARY_CAP_BYTES): s
     '',
     `${fmtCounts(report)}. Model \`${cell(report.model.path)}\` (${cell(report.model.format)}, ${cell(report.model.engine)}), seed ${report.seed}.`,
     '',
+    ...(scopeNote(report) === null ? [] : [`> **${cell(scopeNote(report) as string)}**`, '']),
     '| Check | Outcome | Value | Threshold | Message |',
     '| --- | --- | --- | --- | --- |',
   ].join('\n');
@@ -104,9 +105,15 @@ export const githubReporter: Reporter<GithubOptions> = {
       ...(c.location === null ? {} : { startLine: c.location.line, startColumn: c.location.col }),
     });
     const bad = report.checks.filter((c) => c.outcome === 'fail' || c.outcome === 'error');
-    for (const c of bad.slice(0, opts.annotations)) core.error(c.message, at(c));
     const warned = report.checks.filter((c) => c.outcome === 'warn');
-    for (const c of warned.slice(0, opts.annotations)) core.warning(c.message, at(c));
+    if (report.shard === undefined) {
+      for (const c of bad.slice(0, opts.annotations)) core.error(c.message, at(c));
+      for (const c of warned.slice(0, opts.annotations)) core.warning(c.message, at(c));
+    } else {
+      // A shard's verdicts are partial: n matrix jobs annotating them would bury the merged
+      // verdict under duplicates. `xaudit merge` annotates the whole audit.
+      core.notice(scopeNote(report) ?? 'partial results of one shard', { title: 'xaudit shard', file });
+    }
 
     if (opts.summary && (process.env.GITHUB_STEP_SUMMARY ?? '') !== '') {
       await core.summary.addRaw(summaryMarkdown(report)).write();

@@ -137,6 +137,21 @@ describe('github reporter', () => {
     expect(stdout.match(/^::warning /gm)).toHaveLength(1);
   });
 
+  it('annotates nothing for a shard (its verdicts are partial) but says so and still sets the outputs', async () => {
+    const report = sampleReport();
+    report.shard = { index: 2, count: 4, partial: true, ranges: {}, worst: 5, gates: {} };
+    await githubReporter.write(
+      report,
+      sampleArtifacts(report),
+      context(dir, { env }),
+      githubReporter.defaults,
+    );
+    expect(stdout).not.toMatch(/^::(error|warning) /m);
+    expect(stdout).toMatch(/^::notice title=xaudit shard,file=audits\/wolf-snow.yaml::shard 2\/4/m);
+    expect(await readFile(summaryFile, 'utf8')).toContain('> **shard 2/4: partial results');
+    expect((await outputs()).status).toBe('error');
+  });
+
   it('keeps the summary under 1 MiB, saying how many checks it left out', () => {
     const report = manyFailures(3);
     report.checks[0].message = 'x'.repeat(600_000);
