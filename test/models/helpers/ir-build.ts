@@ -169,6 +169,11 @@ export class GraphBuilder {
     };
   }
 
+  /** Any node, as given (ops without a helper here). */
+  node(n: IrNode): IrNode {
+    return this.push(n);
+  }
+
   private push(n: IrNode): IrNode {
     this.nodes.push(n);
     return n;
