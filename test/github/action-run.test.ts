@@ -89,6 +89,24 @@ describe('action.yml with the real CLI', () => {
     expect(r.steps[0].stdout).toContain("fail-on is 'error': not failing the step");
   });
 
+  it('passes shard to the CLI, which has --shard now, and gates nothing on a shard under fail-on: error', async () => {
+    const out = join(tmp, 'shard');
+    const r = await runAction(action, {
+      inputs: { spec: 'audits/wolf-snow-biased.yaml', out, shard: '2/2', 'fail-on': 'error' },
+      workspace: ROOT,
+      only: ['audit', 'gate'],
+      outputs: { install: { bin: REAL_BIN } },
+    });
+    const audit = r.steps.find((s) => s.id === 'audit');
+    expect(audit?.stdout).toContain(`xaudit run audits/wolf-snow-biased.yaml --out ${out} --shard 2/2`);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { shard?: object };
+    expect(report.shard).toMatchObject({ index: 2, count: 2 });
+    expect(['0', '1']).toContain(r.outputs['exit-code']);
+    expect(audit?.stdout).toMatch(/^::notice title=xaudit shard,/m);
+    expect(audit?.stdout).not.toMatch(/^::error title=xaudit [\w-]+ failed/m);
+    expect(r.code).toBe(0);
+  });
+
   it('reports status error with exit code 2 when the spec is unusable (no report)', async () => {
     const r = await runAction(action, {
       inputs: { spec: 'audits/no-such-spec.yaml', out: join(tmp, 'missing') },

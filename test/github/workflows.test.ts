@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { type ActionFile, expressions, loadYaml, ROOT, type Step } from './composite.js';
 
 const scalar = { type: ['string', 'number', 'boolean'] };
@@ -164,7 +165,7 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const ajv = new Ajv({ allErrors: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
 const validAction = ajv.compile(actionSchema);
 const validWorkflow = ajv.compile(workflowSchema);
 const errorsOf = (v: typeof validAction) => ajv.errorsText(v.errors, { separator: '\n' });
@@ -324,15 +325,35 @@ describe('the example workflows', () => {
     expect(runs).toContain('bash .ci/run');
   });
 
-  it('include the sharded example only once the CLI can shard and merge', () => {
-    // sharded-audit.yml needs `xaudit run --shard` and `xaudit merge`; see README "GitHub Actions".
-    const sharded = workflowFiles.includes('sharded-audit.yml');
-    if (sharded) {
-      const wf = loadYaml('.github/workflows/sharded-audit.yml') as Workflow;
-      const text = JSON.stringify(wf);
-      expect(text).toContain('shard');
-      expect(text).toMatch(/xaudit merge/);
-    }
-    expect(typeof sharded).toBe('boolean');
+  it('include the sharded example exactly when the CLI can shard and merge', async () => {
+    const canShard = (await runCli(['run', '--help'])).stdout.includes('--shard <');
+    const canMerge = /^\s+merge\b/m.test((await runCli(['--help'])).stdout);
+    expect(workflowFiles.includes('sharded-audit.yml')).toBe(canShard && canMerge);
+  });
+
+  it('shard over a matrix without gating on partial verdicts, then merge and gate', () => {
+    if (!workflowFiles.includes('sharded-audit.yml')) return;
+    const wf = loadYaml('.github/workflows/sharded-audit.yml') as Workflow;
+    const [shardJob, mergeJob] = [wf.jobs.shard, wf.jobs.merge];
+    const matrix = shardJob.strategy?.matrix as { shard: number[] };
+    expect(matrix.shard.length).toBeGreaterThan(1);
+    const n = matrix.shard.length;
+    expect(matrix.shard).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    const audit = shardJob.steps.find((s) => s.uses === './');
+    expect(audit?.with?.shard).toBe(`\${{ matrix.shard }}/${n}`);
+    // A shard's verdicts cover its samples only: its job fails on unusable input, the merge gates.
+    expect(audit?.with?.['fail-on']).toBe('error');
+    const upload = shardJob.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@') === true);
+    expect(upload?.with?.path).toBe(`${String(audit?.with?.out)}/`);
+    expect(String(upload?.with?.name)).toMatch(/^xaudit-shard-\$\{\{ matrix\.shard \}\}$/);
+
+    expect(mergeJob.needs).toBe('shard');
+    const download = mergeJob.steps.find((s) => s.uses?.startsWith('actions/download-artifact@') === true);
+    expect(download?.with?.pattern).toBe('xaudit-shard-*');
+    const merge = mergeJob.steps.find((s) => /\bxaudit merge\b/.test(s.run ?? ''));
+    expect(merge?.run).toContain(`${String(download?.with?.path)}/*`);
+    expect(mergeJob.steps.indexOf(merge as Step)).toBeGreaterThan(mergeJob.steps.indexOf(download as Step));
+    const install = mergeJob.steps.find((s) => /\bnpm ci\b/.test(s.run ?? ''));
+    expect(install?.env?.ONNXRUNTIME_NODE_INSTALL).toBe('skip');
   });
 });
