@@ -66,7 +66,7 @@ export const baseSpecSchema: JsonSchema = {
           },
           additionalProperties: false,
         },
-        engine: { enum: ['auto', 'wasm', 'cpu'] },
+        engine: { enum: ['auto', 'wasm', 'cpu', 'onnxruntime'] },
         batch_size: { type: 'integer', minimum: 1 },
       },
       required: ['path'],

@@ -9,6 +9,7 @@ import { fullSpecSchema } from '../audit/schema.js';
 import { isXauditError, XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
+import type { EngineKind } from '../models/model.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS, listUnits } from './list.js';
 import { progressPrinter } from './progress.js';
@@ -18,6 +19,9 @@ function parseShardArg(value: string): Shard {
   if (shard === null) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4.');
   return shard;
 }
+
+/** model.engine values; onnxruntime serves .onnx models (onnxruntime-node is an optional dependency). */
+const ENGINES: EngineKind[] = ['auto', 'wasm', 'cpu', 'onnxruntime'];
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -48,7 +52,7 @@ export async function main(
     .argument('<spec>', 'audit spec (YAML)')
     .option('-o, --out <dir>', 'write report.json, report.html and junit.xml here')
     .option('--only <ids>', 'run only these check ids (comma-separated)')
-    .addOption(new Option('--engine <engine>', 'override model.engine').choices(['auto', 'wasm', 'cpu']))
+    .addOption(new Option('--engine <engine>', 'override model.engine').choices(ENGINES))
     .option(
       '--shard <i/n>',
       'score only shard i of n (contiguous, by manifest order); merge the outputs with `xaudit merge`',
@@ -64,7 +68,7 @@ export async function main(
         o: {
           out?: string;
           only?: string;
-          engine?: 'auto' | 'wasm' | 'cpu';
+          engine?: EngineKind;
           shard?: Shard;
           cacheDir: string;
           cache: boolean;
@@ -199,7 +203,7 @@ export async function main(
     .option('--seed <n>', 'seed of the random draws (default 0)')
     .option('--id <name>', 'explanation id keying the random draws, as in a spec (default: the method id)')
     .option('--max-batch <n>', 'most inputs per engine call (default 32)')
-    .addOption(new Option('--engine <engine>', 'engine').choices(['auto', 'wasm', 'cpu']))
+    .addOption(new Option('--engine <engine>', 'engine').choices(ENGINES))
     .requiredOption('-o, --out <file>', 'output .npy')
     .action(async (o: ExplainArgs) => {
       // Ctrl-C stops between batches; the .npy is only written once the method finished.
