@@ -223,6 +223,7 @@ describe('the gate maps exit codes per fail-on', () => {
   const table: [string, 'warned' | 'clean' | 'none', number, number, number][] = [
     ['0', 'clean', 0, 0, 0],
     ['0', 'warned', 0, 0, 1],
+    ['0', 'none', 0, 0, 2], // fail-on warn without a report cannot see the warnings: refuse
     ['1', 'clean', 0, 1, 1],
     ['2', 'none', 2, 2, 2],
     ['130', 'none', 130, 130, 130],
