@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
 import { XauditError } from '../../src/core/errors.js';
+import { runCli } from '../helpers/cli.js';
 
 // Beside the demo spec, so its relative paths resolve to the real fixtures and valid mutants load.
 const FILE = resolve('audits/fuzz.yaml');
@@ -187,6 +188,23 @@ describe('spec loader fuzzing (fast-check)', () => {
         wellBehaved(mutate(LINES, ms)),
       ),
       { numRuns: 600, seed: 11 },
+    );
+  });
+
+  it('through the CLI: `xaudit validate` exits 0, or 2 with an error naming file:line:col, never an internal error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xaudit-fuzz-cli-'));
+    // Absolute fixture paths, so the spec can live in a temp folder.
+    const lines = RICH.replaceAll('../fixtures/', `${resolve('fixtures')}/`).split('\n');
+    const file = join(dir, 'spec.yaml');
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (ms) => {
+        await writeFile(file, mutate(lines, ms));
+        const r = await runCli(['validate', file]);
+        expect([0, 2]).toContain(r.code);
+        if (r.code === 2) expect(r.stderr).toMatch(/^xaudit: error\[[A-Z_]+\]: .*spec\.yaml:\d+:\d+: /);
+        expect(r.stderr).not.toMatch(/internal error/);
+      }),
+      { numRuns: 150, seed: 17 },
     );
   });
 
