@@ -90,7 +90,7 @@ export const lrp: Method<LrpOptions> = {
     epsilon:
       "Epsilon of the epsilon rule, added to each denominator with its sign (zennit Epsilon epsilon, default 1e-6; Captum's EpsilonRule default is 1e-9). 0 is LRP-0. Batchnorm layers use it too; every other rule adds zennit's fixed stabiliser 1e-6.",
     gamma:
-      'Gamma of the gamma rule: positive weights boosted by gamma * W+ (zennit Gamma gamma and Captum GammaRule gamma, default 0.25).',
+      'Gamma of the gamma rule, zennit Gamma semantics: the contributions that share the sign of the output are boosted by gamma (weights and bias), default 0.25. Not the same numbers as Captum GammaRule, which always boosts positive weights and leaves the bias alone.',
     fold_batchnorm:
       "Fold each batchnorm that directly follows a conv or dense layer into that layer's weights, so the layer's rule sees the affine map as one (zennit's SequentialMergeBatchNorm canonizer, which zennit users pass explicitly). false (default) gives batchnorm its own epsilon rule, as Captum's LRP does; for epsilon the two agree up to the stabiliser.",
   },
