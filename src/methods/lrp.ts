@@ -86,7 +86,7 @@ export const lrp: Method<LrpOptions> = {
   },
   defaults: { rule: 'epsilon', epsilon: 1e-6, gamma: 0.25, fold_batchnorm: false },
   optionDocs: {
-    rule: "A rule for every conv and dense layer ('epsilon', 'gamma', 'zplus' = 'alpha1-beta0', 'alpha2-beta1'; zennit's rules of those names, Captum's EpsilonRule / GammaRule / Alpha1_Beta0_Rule) or a zennit composite: 'epsilon-plus' (zplus for conv, epsilon for dense), 'epsilon-plus-flat' (and flat for the first layer), 'epsilon-gamma-box' (gamma for conv, epsilon for dense, zbox over input.range for the first layer), 'epsilon-alpha2-beta1' and 'epsilon-alpha2-beta1-flat'. The first layer is the first conv or dense layer in the graph.",
+    rule: "A rule for every conv and dense layer ('epsilon', 'gamma', 'zplus' = 'alpha1-beta0', 'alpha2-beta1'; zennit's rules of those names; 'epsilon' equals Captum's EpsilonRule, while Captum's GammaRule and Alpha1_Beta0_Rule leave the bias unboosted and unclamped, so their numbers differ) or a zennit composite: 'epsilon-plus' (zplus for conv, epsilon for dense), 'epsilon-plus-flat' (and flat for the first layer), 'epsilon-gamma-box' (gamma for conv, epsilon for dense, zbox over input.range for the first layer), 'epsilon-alpha2-beta1' and 'epsilon-alpha2-beta1-flat'. The first layer is the first conv or dense layer in the graph.",
     epsilon:
       "Epsilon of the epsilon rule, added to each denominator with its sign (zennit Epsilon epsilon, default 1e-6; Captum's EpsilonRule default is 1e-9). 0 is LRP-0. Batchnorm layers use it too; every other rule adds zennit's fixed stabiliser 1e-6.",
     gamma:
