@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/models/load.js';
 import { auditSection } from './audit.js';
+import { onnxSection } from './onnx.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -103,7 +104,11 @@ const engineSection = {
   },
 };
 
-const SECTIONS = [engineSection, auditSection(ROOT, table)];
+const SECTIONS = [
+  engineSection,
+  onnxSection(ROOT, { table, timeRounds, median, inputs }),
+  auditSection(ROOT, table),
+];
 
 for (const s of SECTIONS) {
   console.log(`\n## ${s.title}\n`);

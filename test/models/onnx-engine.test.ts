@@ -5,9 +5,13 @@
  * mul) agrees with tf.grads on the cpu backend within 1e-4 relative.
  */
 
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
 import { importOnnx } from '../../src/models/importers/onnx.js';
+import { decodeModel, encodeModel } from '../../src/models/importers/onnx-proto.js';
 import { type IrNode, NO_ATTRS, NO_WEIGHTS } from '../../src/models/ir/graph.js';
 import { loadModel } from '../../src/models/load.js';
 import type { EngineKind, Model } from '../../src/models/model.js';
@@ -48,6 +52,21 @@ describe('onnxruntime engine (fixtures/onnx/cnn)', () => {
     const og = seededUniform(9, ref.n * 10, -1, 1);
     const g = await model.gradient({ x: ref.x, n: ref.n, outputGrad: og });
     expectClose(g.logits, ref.logits, ref.n, 'gradient logits');
+  });
+
+  it('runs a model exported with a fixed batch of 1 in chunks', async () => {
+    const m = decodeModel(readFileSync(ONNX_CNN));
+    for (const v of [...m.graph!.input, ...m.graph!.output])
+      v.type!.tensorType!.shape!.dim[0] = { dimValue: 1 };
+    const file = join(tmpdir(), `xaudit-batch1-${process.pid}.onnx`);
+    writeFileSync(file, encodeModel(m));
+    const fixed = await loadModel(file, { engine: 'onnxruntime' });
+    try {
+      const ref = onnxReference();
+      expectClose((await fixed.forward(ref.x, ref.n)).logits, ref.logits, ref.n, 'logits, batch 1 chunks');
+    } finally {
+      fixed.dispose();
+    }
   });
 
   it('rejects inputs of the wrong size', async () => {

@@ -64,6 +64,8 @@ export class OnnxRuntimeModel implements Model {
     private readonly graph: IrGraph,
     private readonly inputName: string,
     private readonly logitsName: string,
+    /** A fixed batch size of the file's input: batches are run in chunks of it. */
+    private readonly fixedBatch: number | null,
   ) {
     this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
   }
@@ -79,21 +81,38 @@ export class OnnxRuntimeModel implements Model {
         cause: e,
       });
     }
-    return new OnnxRuntimeModel(m.info, ort, session, m.graph, m.onnxInput, m.onnxLogits);
+    return new OnnxRuntimeModel(m.info, ort, session, m.graph, m.onnxInput, m.onnxLogits, m.onnxBatch);
   }
 
   async forward(x: Float32Array, n: number, capture: readonly string[] = []): Promise<ForwardResult> {
     if (capture.length > 0) return (await this.reference()).forward(x, n, capture);
     this.check(x, n);
+    const step = this.fixedBatch ?? n;
+    if (n % step !== 0) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `the ONNX model's input has a fixed batch size of ${step}; ${n} samples are not a multiple of it`,
+      );
+    }
+    const per = x.length / n;
+    const k = this.info.outputs;
+    const logits = new Float32Array(n * k);
+    for (let s = 0; s < n; s += step) {
+      logits.set(await this.run(x.subarray(s * per, (s + step) * per), step), s * k);
+    }
+    return { logits, captured: new Map() };
+  }
+
+  private async run(x: Float32Array, n: number): Promise<Float32Array> {
     const [h, w, c] = this.info.inputShape;
     const spatial = this.graph.nodes[0].shape.length === 3;
     const dims = spatial ? [n, c, h, w] : [n, h * w * c];
-    const feed = new this.ort.Tensor('float32', spatial ? toNchw(x, n, h, w, c) : x, dims);
+    const feed = new this.ort.Tensor('float32', spatial ? toNchw(x, n, h, w, c) : x.slice(), dims);
     const out = await this.session.run({ [this.inputName]: feed }, [this.logitsName]);
     const t = out[this.logitsName] as Tensor;
     const logits = new Float32Array(t.data as Float32Array);
     t.dispose();
-    return { logits, captured: new Map() };
+    return logits;
   }
 
   async gradient(req: GradientRequest): Promise<GradientResult> {

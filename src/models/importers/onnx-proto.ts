@@ -142,6 +142,11 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   return ModelProto.toObject(msg, { longs: Number, arrays: true, defaults: false }) as OnnxModel;
 }
 
+/** Encodes a model (only the fields modelled here survive: for tests and tools, not for the engine). */
+export function encodeModel(m: OnnxModel): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject(m)).finish();
+}
+
 /**
  * Bytes that, appended to a serialised model, add graph outputs: protobuf merges a repeated
  * embedded message field, so the original bytes (and fields we do not model) stay untouched.

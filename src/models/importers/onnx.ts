@@ -24,6 +24,8 @@ export interface ImportedOnnx extends ImportedModel {
   onnxLogits: string;
   /** ONNX name of the graph output. */
   onnxOutput: string;
+  /** The input's fixed batch size (exports without a dynamic batch axis have 1), or null. */
+  onnxBatch: number | null;
 }
 
 export async function importOnnx(file: string): Promise<ImportedOnnx> {
@@ -70,7 +72,9 @@ export async function importOnnx(file: string): Promise<ImportedOnnx> {
       },
     );
   }
-  const input = inputNode(inputs[0].name, inputs[0].type?.tensorType?.shape?.dim ?? [], file);
+  const inputDims = inputs[0].type?.tensorType?.shape?.dim ?? [];
+  const input = inputNode(inputs[0].name, inputDims, file);
+  const batch = Number(inputDims[0]?.dimValue ?? 0);
   const uses = new Map<string, number>();
   for (const n of g.node) for (const i of n.input) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of g.output) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
@@ -122,7 +126,15 @@ export async function importOnnx(file: string): Promise<ImportedOnnx> {
     onnxLogits = out.inputs[0];
   }
   const info = { ...buildInfo(graph, file), finalActivation };
-  return { graph, info, bytes, onnxInput: input.name, onnxLogits, onnxOutput: outName };
+  return {
+    graph,
+    info,
+    bytes,
+    onnxInput: input.name,
+    onnxLogits,
+    onnxOutput: outName,
+    onnxBatch: batch > 0 ? batch : null,
+  };
 }
 
 function inputNode(name: string, dims: { dimValue?: number; dimParam?: string }[], file: string): IrNode {
