@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
 import { importOnnx } from '../../src/models/importers/onnx.js';
-import { decodeModel, encodeModel } from '../../src/models/importers/onnx-proto.js';
+import { decodeModel, encodeModel, reencodesLosslessly } from '../../src/models/importers/onnx-proto.js';
 import { type IrNode, NO_ATTRS, NO_WEIGHTS } from '../../src/models/ir/graph.js';
 import { loadModel } from '../../src/models/load.js';
 import type { EngineKind, Model } from '../../src/models/model.js';
@@ -66,6 +66,22 @@ describe('onnxruntime engine (fixtures/onnx/cnn)', () => {
       expectClose((await fixed.forward(ref.x, ref.n)).logits, ref.logits, ref.n, 'logits, batch 1 chunks');
     } finally {
       fixed.dispose();
+    }
+  });
+
+  it('runs a file with fields we do not model as it is (layout changed in JS)', async () => {
+    // Field 99 (varint 1): unknown to our descriptor, so the NHWC rewrite must not re-encode it away.
+    const bytes = Buffer.concat([readFileSync(ONNX_CNN), Buffer.from([0x98, 0x06, 0x01])]);
+    expect(reencodesLosslessly(bytes)).toBe(false);
+    expect(reencodesLosslessly(readFileSync(ONNX_CNN))).toBe(true);
+    const file = join(tmpdir(), `xaudit-unknown-field-${process.pid}.onnx`);
+    writeFileSync(file, bytes);
+    const plain = await loadModel(file, { engine: 'onnxruntime' });
+    try {
+      const ref = onnxReference();
+      expectClose((await plain.forward(ref.x, ref.n)).logits, ref.logits, ref.n, 'logits, JS layout change');
+    } finally {
+      plain.dispose();
     }
   });
 

@@ -12,9 +12,14 @@ const DESCRIPTOR = {
         ModelProto: {
           fields: {
             irVersion: { type: 'int64', id: 1 },
-            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
             producerName: { type: 'string', id: 2 },
+            producerVersion: { type: 'string', id: 3 },
+            domain: { type: 'string', id: 4 },
+            modelVersion: { type: 'int64', id: 5 },
+            docString: { type: 'string', id: 6 },
             graph: { type: 'GraphProto', id: 7 },
+            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
+            metadataProps: { rule: 'repeated', type: 'StringStringEntryProto', id: 14 },
           },
         },
         OperatorSetIdProto: {
@@ -25,8 +30,10 @@ const DESCRIPTOR = {
             node: { rule: 'repeated', type: 'NodeProto', id: 1 },
             name: { type: 'string', id: 2 },
             initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
+            docString: { type: 'string', id: 10 },
             input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
             output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
+            valueInfo: { rule: 'repeated', type: 'ValueInfoProto', id: 13 },
           },
         },
         NodeProto: {
@@ -35,8 +42,9 @@ const DESCRIPTOR = {
             output: { rule: 'repeated', type: 'string', id: 2 },
             name: { type: 'string', id: 3 },
             opType: { type: 'string', id: 4 },
-            domain: { type: 'string', id: 7 },
             attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
+            docString: { type: 'string', id: 6 },
+            domain: { type: 'string', id: 7 },
           },
         },
         AttributeProto: {
@@ -46,26 +54,33 @@ const DESCRIPTOR = {
             i: { type: 'int64', id: 3 },
             s: { type: 'bytes', id: 4 },
             t: { type: 'TensorProto', id: 5 },
-            floats: { rule: 'repeated', type: 'float', id: 7 },
-            ints: { rule: 'repeated', type: 'int64', id: 8 },
+            floats: { rule: 'repeated', type: 'float', id: 7, options: { packed: false } },
+            ints: { rule: 'repeated', type: 'int64', id: 8, options: { packed: false } },
+            strings: { rule: 'repeated', type: 'bytes', id: 9 },
+            docString: { type: 'string', id: 13 },
             type: { type: 'int32', id: 20 },
           },
         },
         TensorProto: {
           fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
+            dims: { rule: 'repeated', type: 'int64', id: 1, options: { packed: false } },
             dataType: { type: 'int32', id: 2 },
-            floatData: { rule: 'repeated', type: 'float', id: 4 },
-            int32Data: { rule: 'repeated', type: 'int32', id: 5 },
-            int64Data: { rule: 'repeated', type: 'int64', id: 7 },
+            floatData: { rule: 'repeated', type: 'float', id: 4, options: { packed: true } },
+            int32Data: { rule: 'repeated', type: 'int32', id: 5, options: { packed: true } },
+            int64Data: { rule: 'repeated', type: 'int64', id: 7, options: { packed: true } },
             name: { type: 'string', id: 8 },
             rawData: { type: 'bytes', id: 9 },
-            doubleData: { rule: 'repeated', type: 'double', id: 10 },
+            doubleData: { rule: 'repeated', type: 'double', id: 10, options: { packed: true } },
+            docString: { type: 'string', id: 12 },
             dataLocation: { type: 'int32', id: 14 },
           },
         },
         ValueInfoProto: {
-          fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } },
+          fields: {
+            name: { type: 'string', id: 1 },
+            type: { type: 'TypeProto', id: 2 },
+            docString: { type: 'string', id: 3 },
+          },
         },
         TypeProto: {
           fields: { tensorType: { type: 'TensorTypeProto', id: 1 } },
@@ -77,7 +92,14 @@ const DESCRIPTOR = {
           fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } },
         },
         Dimension: {
-          fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } },
+          fields: {
+            dimValue: { type: 'int64', id: 1 },
+            dimParam: { type: 'string', id: 2 },
+            denotation: { type: 'string', id: 3 },
+          },
+        },
+        StringStringEntryProto: {
+          fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } },
         },
       },
     },
@@ -133,6 +155,8 @@ export interface OnnxModel {
   };
 }
 
+// onnx.proto is proto2: explicit presence (a set 0 is written back) and unpacked repeated scalars.
+for (const t of Object.values(DESCRIPTOR.nested.onnx.nested)) Object.assign(t, { edition: 'proto2' });
 const root = protobuf.Root.fromJSON(DESCRIPTOR);
 const ModelProto = root.lookupType('onnx.ModelProto');
 
@@ -142,9 +166,45 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   return ModelProto.toObject(msg, { longs: Number, arrays: true, defaults: false }) as OnnxModel;
 }
 
-/** Encodes a model (only the fields modelled here survive: for tests and tools, not for the engine). */
+/** Encodes a model; only the fields modelled here survive (see reencodesLosslessly). */
 export function encodeModel(m: OnnxModel): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(m)).finish();
+}
+
+/** True when decoding and encoding `bytes` gives them back exactly: no field we do not model is lost. */
+export function reencodesLosslessly(bytes: Uint8Array): boolean {
+  const again = ModelProto.encode(ModelProto.decode(bytes)).finish();
+  return again.length === bytes.length && again.every((b, i) => b === bytes[i]);
+}
+
+const INTS = 7;
+
+/**
+ * The model with an NHWC input: a Transpose to NCHW inserted before everything, so that
+ * onnxruntime does the layout change (faster than JS, and fused where it can). `logits` becomes
+ * a graph output if it is not one. Undefined when re-encoding would lose fields we do not model.
+ */
+export function withNhwcInput(bytes: Uint8Array, input: string, logits: string): Uint8Array | undefined {
+  if (!reencodesLosslessly(bytes)) return undefined;
+  const m = decodeModel(bytes);
+  const g = m.graph!;
+  const v = g.input.find((i) => i.name === input)!;
+  const dims = v.type?.tensorType?.shape?.dim;
+  if (dims === undefined || dims.length !== 4) return undefined;
+  const nhwc = `${input}__xaudit_nhwc`;
+  v.name = nhwc;
+  v.type!.tensorType!.shape!.dim = [dims[0], dims[2], dims[3], dims[1]];
+  g.node.unshift({
+    input: [nhwc],
+    output: [input],
+    name: 'xaudit_nhwc_to_nchw',
+    opType: 'Transpose',
+    attribute: [{ name: 'perm', ints: [0, 3, 1, 2], floats: [], type: INTS }],
+  });
+  if (!g.output.some((o) => o.name === logits)) {
+    g.output.push({ name: logits, type: { tensorType: { elemType: 1 } } });
+  }
+  return encodeModel(m);
 }
 
 /**
