@@ -88,10 +88,8 @@ const actionSchema = {
             type: 'object',
             properties: stepProps,
             additionalProperties: false,
-            ...oneKind,
-            // Composite run steps must name their shell.
-            if: { required: ['run'] },
-            then: { required: ['shell'] },
+            // One kind per step, and composite run steps must name their shell.
+            oneOf: [{ required: ['uses'] }, { required: ['run', 'shell'] }],
           },
         },
       },
