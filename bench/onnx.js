@@ -16,45 +16,48 @@ export function onnxSection(root, { table, timeRounds, median, inputs }) {
         return;
       }
       // XAUDIT_BENCH_ONNX times another .onnx file (e.g. resnet18 from the benchmark script).
-      const file = process.env.XAUDIT_BENCH_ONNX ?? join(root, 'fixtures/onnx/cnn/model.onnx');
-      const n = 32;
-      const xa = await loadModel(file, { engine: 'onnxruntime' });
-      const wasm = await loadModel(file, { engine: 'wasm' });
-      const [h, w, c] = xa.info.inputShape;
-      const x = inputs(n * h * w * c);
-      // Plain onnxruntime: the user's own NCHW tensor, made once, and the file's own output.
-      const session = await ort.InferenceSession.create(await readFile(file));
-      const nchw = new ort.Tensor('float32', inputs(n * h * w * c), [n, c, h, w]);
-      const feeds = { [session.inputNames[0]]: nchw };
-      const plain = async () => {
-        const out = await session.run(feeds);
-        for (const t of Object.values(out)) t.dispose();
-      };
-      const [xaS, plainS, wasmS] = await timeRounds([
-        () => xa.forward(x, n),
-        plain,
-        () => wasm.forward(x, n),
-      ]);
-      const per = (ms) => (ms / n).toFixed(3);
-      // Throughput ratios per round, then the median: robust to load that comes and goes.
-      const vsPlain = median(plainS.map((p, i) => p / xaS[i]));
-      const vsWasm = median(wasmS.map((t, i) => t / xaS[i]));
-      console.log(
-        `model: ${file.startsWith(root) ? file.slice(root.length + 1) : file}  input ${h}x${w}x${c}`,
-      );
-      table([
-        ['engine', 'ms/image', 'throughput vs xaudit-onnxruntime'],
-        [`xaudit ${xa.engine}`, per(median(xaS)), '1.00'],
-        [`plain onnxruntime-node@${ort.env.versions.node}`, per(median(plainS)), (1 / vsPlain).toFixed(2)],
-        [`xaudit ${wasm.engine}`, per(median(wasmS)), (1 / vsWasm).toFixed(2)],
-      ]);
-      console.log(
-        `xaudit / plain onnxruntime throughput = ${vsPlain.toFixed(2)} (target >= 0.9: ${vsPlain >= 0.9 ? 'met' : 'MISSED'}); ` +
-          `onnxruntime / tfjs-wasm = ${vsWasm.toFixed(2)}x`,
-      );
-      await session.release();
-      xa.dispose();
-      wasm.dispose();
+      // Default: the wolf/snow CNN (64x64) as exported from PyTorch, and the 32x32 ONNX fixture CNN.
+      const files = process.env.XAUDIT_BENCH_ONNX
+        ? [process.env.XAUDIT_BENCH_ONNX]
+        : ['fixtures/onnx/wolf-snow-biased/model.onnx', 'fixtures/onnx/cnn/model.onnx'].map((f) =>
+            join(root, f),
+          );
+      for (const file of files) await benchFile(ort, root, file, { table, timeRounds, median, inputs });
     },
   };
+}
+
+async function benchFile(ort, root, file, { table, timeRounds, median, inputs }) {
+  const n = 32;
+  const xa = await loadModel(file, { engine: 'onnxruntime' });
+  const wasm = await loadModel(file, { engine: 'wasm' });
+  const [h, w, c] = xa.info.inputShape;
+  const x = inputs(n * h * w * c);
+  // Plain onnxruntime: the user's own NCHW tensor, made once, and the file's own output.
+  const session = await ort.InferenceSession.create(await readFile(file));
+  const nchw = new ort.Tensor('float32', inputs(n * h * w * c), [n, c, h, w]);
+  const feeds = { [session.inputNames[0]]: nchw };
+  const plain = async () => {
+    const out = await session.run(feeds);
+    for (const t of Object.values(out)) t.dispose();
+  };
+  const [xaS, plainS, wasmS] = await timeRounds([() => xa.forward(x, n), plain, () => wasm.forward(x, n)]);
+  const per = (ms) => (ms / n).toFixed(3);
+  // Throughput ratios per round, then the median: robust to load that comes and goes.
+  const vsPlain = median(plainS.map((p, i) => p / xaS[i]));
+  const vsWasm = median(wasmS.map((t, i) => t / xaS[i]));
+  console.log(`model: ${file.startsWith(root) ? file.slice(root.length + 1) : file}  input ${h}x${w}x${c}`);
+  table([
+    ['engine', 'ms/image', 'throughput vs xaudit-onnxruntime'],
+    [`xaudit ${xa.engine}`, per(median(xaS)), '1.00'],
+    [`plain onnxruntime-node@${ort.env.versions.node}`, per(median(plainS)), (1 / vsPlain).toFixed(2)],
+    [`xaudit ${wasm.engine}`, per(median(wasmS)), (1 / vsWasm).toFixed(2)],
+  ]);
+  console.log(
+    `xaudit / plain onnxruntime throughput = ${vsPlain.toFixed(2)} (target >= 0.9: ${vsPlain >= 0.9 ? 'met' : 'MISSED'}); ` +
+      `onnxruntime / tfjs-wasm = ${vsWasm.toFixed(2)}x`,
+  );
+  await session.release();
+  xa.dispose();
+  wasm.dispose();
 }
