@@ -498,6 +498,13 @@ function hardSigmoid(name: string, x: IrNode, alpha: number, beta: number): IrNo
 
 /** ONNX flattens NCHW in c, h, w order: a spatial input is transposed to CHW first. */
 function flatten(ctx: OpContext, node: OnnxNode, x: IrNode): IrNode {
+  if (x.op === 'globalavgpool' && soleConsumer(ctx, x.name)) {
+    // GlobalAveragePool + Flatten is one pooling to [c], as in Keras (CAM looks for layer -> GAP -> Dense).
+    x.attrs.keepDims = false;
+    x.shape = [x.shape[2]];
+    x.name = node.output[0];
+    return x;
+  }
   let src = x;
   if (x.shape.length === 3 && x.shape[0] * x.shape[1] > 1) {
     const [h, w, c] = x.shape;
