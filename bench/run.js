@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/models/load.js';
 import { auditSection } from './audit.js';
+import { methodsSection } from './methods.js';
 import { onnxSection } from './onnx.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,6 +108,7 @@ const engineSection = {
 const SECTIONS = [
   engineSection,
   onnxSection(ROOT, { table, timeRounds, median, inputs }),
+  methodsSection(ROOT, { table, median }),
   auditSection(ROOT, table),
 ];
 
