@@ -1,6 +1,6 @@
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CheckContext, ExplanationHandle, SampleMap } from '../checks/types.js';
-import { sha256 } from '../core/hash.js';
+import { sha256, sha256File } from '../core/hash.js';
 import { rngFor } from '../core/rng.js';
 import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
@@ -29,7 +29,7 @@ export class RunCaches {
   constructor(readonly disk: AttributionCache | null = null) {}
 
   mapKey(explanation: string, sample: Sample, target: number): string {
-    return `${explanation}\u0000${target}\u0000${sample.id}`;
+    return `${explanation}\u0000${target}\u0000${sample.file}`;
   }
 }
 
@@ -116,23 +116,25 @@ export function createCheckContext(o: ContextOptions): CheckContext {
   const runMethod: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets) => {
     const disk = caches.disk;
     if (disk === null) return computeMaps(method, options, unitId, samples, targets);
+    // What the map depends on beyond the sample: the drawn reference inputs' pixels (not the
+    // manifest text) and the bytes of any baseline file the options name.
+    const refs = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : null;
     const data =
-      method.usesDataBaselines?.(options) === true
-        ? (prepared.datasetSha256.get(o.dataset.name) ?? '')
-        : null;
+      refs === null ? null : sha256(new Uint8Array(refs.x.buffer, refs.x.byteOffset, refs.x.byteLength));
+    const keyOptions = { ...options, __files: await fileHashes(options, dirname(spec.file)) };
     const keys: string[] = [];
     for (const [i, s] of samples.entries()) {
-      let content = caches.content.get(s.id);
+      let content = caches.content.get(s.file);
       if (content === undefined) {
         const { x } = await o.dataset.decode(s);
         content = sha256(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-        caches.content.set(s.id, content);
+        caches.content.set(s.file, content);
       }
       keys.push(
         disk.key({
           model: prepared.modelSha256,
           method: method.id,
-          options,
+          options: keyOptions,
           unit: unitId,
           target: targets[i],
           input,
@@ -195,19 +197,36 @@ export function createCheckContext(o: ContextOptions): CheckContext {
     },
     mapsOf: runMethod,
     async logits(samples) {
-      const missing = samples.filter((s) => !caches.logits.has(s.id));
+      const missing = samples.filter((s) => !caches.logits.has(s.file));
       for (const part of chunks(missing, o.maxBatch)) {
         o.signal?.throwIfAborted();
         const { x } = await o.dataset.stack(part);
         const { logits } = await model.forward(x, part.length);
         const k = logits.length / part.length;
-        for (const [i, s] of part.entries()) caches.logits.set(s.id, logits.slice(i * k, (i + 1) * k));
+        for (const [i, s] of part.entries()) caches.logits.set(s.file, logits.slice(i * k, (i + 1) * k));
       }
       const k = model.info.outputs;
       const out = new Float32Array(samples.length * k);
-      for (const [i, s] of samples.entries()) out.set(caches.logits.get(s.id) as Float32Array, i * k);
+      for (const [i, s] of samples.entries()) out.set(caches.logits.get(s.file) as Float32Array, i * k);
       return out;
     },
     progress: o.onProgress,
   };
+}
+
+/** sha256 of every `{file: path}` an options object names (resolved against the spec's folder). */
+async function fileHashes(options: unknown, baseDir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (v: unknown): Promise<void> => {
+    if (Array.isArray(v)) for (const x of v) await walk(x);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'file' && typeof x === 'string') {
+          out[x] = await sha256File(resolve(baseDir, x)).catch(() => 'unreadable');
+        } else await walk(x);
+      }
+    }
+  };
+  await walk(options);
+  return out;
 }

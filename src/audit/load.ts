@@ -136,6 +136,11 @@ export async function parseSpec(text: string, absFile: string, displayName = abs
   const modelPath = resolve(base, model.path as string);
   await mustExist(src, modelPath, ['model', 'path'], 'model');
   const explanations = parseExplanations(src, (spec.explanations ?? {}) as Record<string, Json>);
+  for (const e of Object.values(explanations)) {
+    for (const [path, file] of filesIn(e.options)) {
+      await mustExist(src, resolve(base, file), ['explanations', e.id, ...path], 'baseline');
+    }
+  }
   const checkSpecs = parseChecks(src, spec.checks as Json[], classes, Object.keys(data), explanations);
   const report = (spec.report ?? {}) as Json;
   return {
@@ -415,5 +420,14 @@ function parseTarget(src: SpecSource, t: string | undefined, classes: string[], 
     `Target '${t}' is not 'label', 'predicted' or a class of the model`,
     path,
     didYouMean(t, ['label', 'predicted', ...classes]),
+  );
+}
+
+/** Every `{file: path}` inside options, with its path, so missing files fail before evaluation. */
+function filesIn(v: unknown, at: Path = []): [Path, string][] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => filesIn(x, [...at, i]));
+  if (v === null || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]): [Path, string][] =>
+    k === 'file' && typeof x === 'string' ? [[[...at, k], x]] : filesIn(x, [...at, k]),
   );
 }

@@ -74,6 +74,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
   const gates: Record<string, ShardGate> = {};
   const timings: Record<string, number> = {};
   for (const [index, check] of selected.entries()) {
+    opts.signal?.throwIfAborted();
     const t0 = performance.now();
     const dataset = prepared.datasets.get(check.data);
     if (dataset === undefined) throw new XauditError('INTERNAL', `dataset '${check.data}' was not prepared`);

@@ -1,7 +1,7 @@
 import { chunks } from '../data/dataset.js';
 import { normalisedBounds } from '../data/input.js';
 import { lossGradient } from './_core/loss.js';
-import { predictions } from './_core/stats.js';
+import { predictions, predictionsOrNaN } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
 export interface AdversarialAccuracyOptions {
@@ -65,8 +65,12 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
         xa[p] = Math.min(hi[k], Math.max(lo[k], v));
       }
       const before = predictions(logits, part.length);
-      const after = predictions((await ctx.model.forward(xa, part.length)).logits, part.length);
+      const after = predictionsOrNaN((await ctx.model.forward(xa, part.length)).logits, part.length);
       for (let i = 0; i < part.length; i++) {
+        if (after[i] < 0) {
+          samples.push({ score: null, error: 'the model output on the attacked input is NaN' });
+          continue;
+        }
         const isRight = after[i] === labels[i];
         samples.push({
           score: isRight ? 1 : 0,
@@ -87,7 +91,8 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
     let adv = 0;
     let attacked = 0;
     let flipped = 0;
-    for (const s of samples) {
+    const scored = samples.filter((s) => s.error === undefined && s.score !== null);
+    for (const s of scored) {
       // `predicted` is the clean prediction's class name, so it equals the label when it was right.
       const wasRight = s.details?.predicted === s.label;
       const isRight = s.passed === true;
@@ -98,7 +103,7 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
         flipped += isRight ? 0 : 1;
       }
     }
-    const n = samples.length;
+    const n = scored.length;
     return {
       stats: {
         accuracy: n > 0 ? adv / n : null,

@@ -3,7 +3,7 @@ import { chunks } from '../data/dataset.js';
 import type { DecodedSample } from '../data/image.js';
 import { constantInput } from '../data/input.js';
 import type { Sample } from '../data/manifest.js';
-import { predictions } from './_core/stats.js';
+import { predictions, predictionsOrNaN } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
 export interface BackgroundSwapOptions {
@@ -84,13 +84,18 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
       for (const [i, v] of swapped.entries()) x.set(v, i * v.length);
       const after =
         swapped.length > 0
-          ? predictions((await ctx.model.forward(x, swapped.length)).logits, swapped.length)
+          ? predictionsOrNaN((await ctx.model.forward(x, swapped.length)).logits, swapped.length)
           : [];
       let j = 0;
       for (let i = 0; i < part.length; i++) {
         const err = errors[i];
         if (err !== null) {
           samples.push({ score: null, error: err });
+          continue;
+        }
+        if (after[j] < 0) {
+          j++;
+          samples.push({ score: null, error: 'the model output on the swapped input is NaN' });
           continue;
         }
         const flipped = after[j++] !== before[i];

@@ -115,6 +115,8 @@ export async function main(
               `xaudit: cache ${cache.dir}: ${c.hits} hits, ${c.misses} misses, ${c.corrupt} corrupt, ${c.unwritable} unwritable\n`,
             );
           }
+          // A Ctrl-C that landed where nothing polls the signal must still leave no report.
+          controller.signal.throwIfAborted();
           await writeOutputs(report, artifacts, {
             outDir: o.out ?? null,
             specPath,

@@ -67,3 +67,11 @@ export function predictions(logits: Float32Array, n: number): Int32Array {
   for (let i = 0; i < n; i++) out[i] = k === 1 ? (logits[i] > 0 ? 1 : 0) : argmax(logits, i * k, k);
   return out;
 }
+
+/** Like predictions(), but -1 for a row whose logits hold NaN (that sample cannot be scored). */
+export function predictionsOrNaN(logits: Float32Array, n: number): Int32Array {
+  const k = logits.length / n;
+  const out = predictions(logits, n);
+  for (let i = 0; i < n; i++) if (hasNaN(logits.subarray(i * k, (i + 1) * k))) out[i] = -1;
+  return out;
+}
