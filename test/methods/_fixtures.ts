@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import { XauditError } from '../../src/core/errors.js';
 import type { InputTransform } from '../../src/data/input.js';
+import { methods } from '../../src/methods/registry.js';
 import type { RunContext } from '../../src/methods/types.js';
 import type { Model } from '../../src/models/model.js';
 import { fixedRandom, tanhNet } from '../helpers/analytic-models.js';
@@ -65,4 +68,38 @@ export function curvedNet(shape: [number, number, number]): Model {
       [-0.4, 1, 2],
     ],
   );
+}
+
+/**
+ * Runs each method (with small option overrides) on two seeded inputs of `model`: it returns a
+ * finite map of the input's size, or, where `refusals` names a reason, fails with that message.
+ * `code` additionally pins the refusal's error code.
+ */
+export async function expectRunsOrRefuses(
+  name: string,
+  model: Model,
+  small: Record<string, Record<string, unknown>>,
+  refusals: Record<string, RegExp> | undefined,
+  code?: string,
+): Promise<void> {
+  const shape = model.info.inputShape;
+  const c = shape[2];
+  const t: InputTransform = { range: [0, 1], mean: Array(c).fill(0.5), std: Array(c).fill(0.25), shape };
+  const x = inputsOf(t, 2, 13);
+  const targets = Int32Array.from([0, 1]);
+  for (const [id, o] of Object.entries(small)) {
+    const m = methods[id];
+    const why = refusals?.[id];
+    const run = m.attribute(model, batchOf(x, 2), targets, { ...m.defaults, ...o }, ctxOf(t, 8));
+    if (why !== undefined) {
+      const e = await run.catch((err: unknown) => err);
+      expect(e, `${name} ${id}`).toBeInstanceOf(XauditError);
+      if (code !== undefined) expect((e as XauditError).code, `${name} ${id}`).toBe(code);
+      expect((e as XauditError).message, `${name} ${id}`).toMatch(why);
+      continue;
+    }
+    const a = await run;
+    expect(a.shape, `${name} ${id}`).toEqual([2, shape[0], shape[1], m.family === 'cam' ? 1 : c]);
+    for (const v of a.values) expect(Number.isFinite(v), `${name} ${id}`).toBe(true);
+  }
 }

@@ -1,11 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { XauditError } from '../../src/core/errors.js';
-import type { InputTransform } from '../../src/data/input.js';
-import { methods } from '../../src/methods/registry.js';
+import { afterAll, describe, it } from 'vitest';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
-import { batchOf, ctxOf, inputsOf } from './_fixtures.js';
+import { expectRunsOrRefuses } from './_fixtures.js';
 
 // Every gradient- and CAM-family method on every committed fixture model (tfjs-wasm): it
 // either returns a finite map of the input's size or refuses with MODEL_UNSUPPORTED and says
@@ -44,26 +41,7 @@ describe('gradient and CAM methods on every fixture model (tfjs-wasm)', () => {
     it(`${name}: runs each method or refuses for the documented reason`, async () => {
       const model = await loadModel(`fixtures/models/${name}`);
       loaded.push(model);
-      const shape = model.info.inputShape;
-      const c = shape[2];
-      const t: InputTransform = { range: [0, 1], mean: Array(c).fill(0.5), std: Array(c).fill(0.25), shape };
-      const x = inputsOf(t, 2, 13);
-      const targets = Int32Array.from([0, 1]);
-      for (const [id, o] of Object.entries(small)) {
-        const m = methods[id];
-        const why = refusals[name]?.[id];
-        const run = m.attribute(model, batchOf(x, 2), targets, { ...m.defaults, ...o }, ctxOf(t, 8));
-        if (why !== undefined) {
-          const e = await run.catch((err: unknown) => err);
-          expect(e, `${name} ${id}`).toBeInstanceOf(XauditError);
-          expect((e as XauditError).code, `${name} ${id}`).toBe('MODEL_UNSUPPORTED');
-          expect((e as XauditError).message, `${name} ${id}`).toMatch(why);
-          continue;
-        }
-        const a = await run;
-        expect(a.shape, `${name} ${id}`).toEqual([2, shape[0], shape[1], m.family === 'cam' ? 1 : c]);
-        for (const v of a.values) expect(Number.isFinite(v), `${name} ${id}`).toBe(true);
-      }
+      await expectRunsOrRefuses(name, model, small, refusals[name], 'MODEL_UNSUPPORTED');
     });
   }
 });

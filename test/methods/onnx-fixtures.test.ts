@@ -6,12 +6,9 @@
 
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { XauditError } from '../../src/core/errors.js';
-import type { InputTransform } from '../../src/data/input.js';
-import { methods } from '../../src/methods/registry.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
-import { batchOf, ctxOf, inputsOf } from './_fixtures.js';
+import { expectRunsOrRefuses } from './_fixtures.js';
 
 const small: Record<string, Record<string, unknown>> = {
   saliency: {},
@@ -51,25 +48,7 @@ describe('methods on the ONNX fixture models (engine auto)', () => {
       const model = await loadModel(`fixtures/onnx/${name}/model.onnx`);
       loaded.push(model);
       expect(model.engine).toMatch(/^onnxruntime-node@/);
-      const shape = model.info.inputShape;
-      const c = shape[2];
-      const t: InputTransform = { range: [0, 1], mean: Array(c).fill(0.5), std: Array(c).fill(0.25), shape };
-      const x = inputsOf(t, 2, 13);
-      const targets = Int32Array.from([0, 1]);
-      for (const [id, o] of Object.entries(small)) {
-        const m = methods[id];
-        const why = refusals[name]?.[id];
-        const run = m.attribute(model, batchOf(x, 2), targets, { ...m.defaults, ...o }, ctxOf(t, 8));
-        if (why !== undefined) {
-          const e = await run.catch((err: unknown) => err);
-          expect(e, `${name} ${id}`).toBeInstanceOf(XauditError);
-          expect((e as XauditError).message, `${name} ${id}`).toMatch(why);
-          continue;
-        }
-        const a = await run;
-        expect(a.shape, `${name} ${id}`).toEqual([2, shape[0], shape[1], m.family === 'cam' ? 1 : c]);
-        for (const v of a.values) expect(Number.isFinite(v), `${name} ${id}`).toBe(true);
-      }
+      await expectRunsOrRefuses(name, model, small, refusals[name]);
     });
   }
 });
