@@ -76,7 +76,14 @@ export function createCheckContext(o: ContextOptions): CheckContext {
     return r;
   };
 
-  const computeMaps: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets) => {
+  const computeMaps: CheckContext['mapsOf'] = async (
+    method,
+    options,
+    unitId,
+    samples,
+    targets,
+    on = model,
+  ) => {
     const out: SampleMap[] = [];
     let offset = 0;
     const baselines = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : undefined;
@@ -84,7 +91,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
       o.signal?.throwIfAborted();
       const { x } = await o.dataset.stack(part);
       const a = await method.attribute(
-        model,
+        on,
         { x, n: part.length, ids: part.map((s) => s.id) },
         targets.slice(offset, offset + part.length),
         options,
@@ -113,9 +120,11 @@ export function createCheckContext(o: ContextOptions): CheckContext {
 
   // Disk cache around computeMaps: hits are read back, only the misses are computed (results
   // do not depend on batch composition, see the RNG convention).
-  const runMethod: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets) => {
+  const runMethod: CheckContext['mapsOf'] = async (method, options, unitId, samples, targets, on) => {
     const disk = caches.disk;
-    if (disk === null) return computeMaps(method, options, unitId, samples, targets);
+    if (disk === null || (on !== undefined && on !== model)) {
+      return computeMaps(method, options, unitId, samples, targets, on);
+    }
     // What the map depends on beyond the sample: the drawn reference inputs' pixels (not the
     // manifest text) and the bytes of any baseline file the options name.
     const refs = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : null;

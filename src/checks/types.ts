@@ -44,13 +44,17 @@ export interface CheckContext {
   explanation: ExplanationHandle | null;
   /** Maps of the check's explanation for some of its samples (cached across checks). */
   maps(samples: readonly Sample[], targets: Int32Array): Promise<SampleMap[]>;
-  /** Maps of any method with the given options (not cached); `unitId` keys its RNG stream. */
+  /**
+   * Maps of any method with the given options; `unitId` keys its RNG stream. With `model`
+   * (e.g. a randomised copy of ctx.model) the maps are of that model and never disk-cached.
+   */
   mapsOf(
     method: AnyMethod,
     options: Record<string, unknown>,
     unitId: string,
     samples: readonly Sample[],
     targets: Int32Array,
+    model?: Model,
   ): Promise<SampleMap[]>;
   /** Pre-activation logits of the model on the samples' clean inputs, [n, outputs] (cached). */
   logits(samples: readonly Sample[]): Promise<Float32Array>;
