@@ -215,7 +215,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
         sha256: prepared.modelSha256,
         classes: spec.model.classes,
         engine: model.engine,
-        threads: 1,
+        threads: model.threads ?? 1,
       },
       datasets: Object.fromEntries(
         [...prepared.datasets.entries()].map(([name, ds]) => [

@@ -107,6 +107,8 @@ export interface Model {
   readonly info: ModelInfo;
   /** Engine name and version, for provenance, e.g. `tfjs-wasm@4.22.0`. */
   readonly engine: string;
+  /** Threads the forward engine runs on, for provenance; absent means one (tfjs-wasm, tfjs-cpu). */
+  readonly threads?: number;
   forward(x: Float32Array, n: number, capture?: readonly string[]): Promise<ForwardResult>;
   gradient(req: GradientRequest): Promise<GradientResult>;
   dispose(): void;

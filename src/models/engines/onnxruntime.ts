@@ -9,6 +9,7 @@
  * attacks' evaluation) from onnxruntime, the rest from tfjs-wasm.
  */
 
+import { availableParallelism } from 'node:os';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { XauditError } from '../../core/errors.js';
@@ -38,8 +39,22 @@ export function loadOrt(): Promise<Ort | Error> {
   return ortLoad;
 }
 
+/**
+ * onnxruntime's intra-op threads: XAUDIT_THREADS when it is a positive integer, else every core
+ * Node may use. Set explicitly so that the report states what ran (onnxruntime's own default
+ * counts physical cores, which the report could not know).
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.XAUDIT_THREADS);
+  return Number.isInteger(v) && v > 0 ? v : availableParallelism();
+}
+
 /** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs-wasm. */
-export async function createOnnxModel(imported: ImportedOnnx, kind: EngineKind): Promise<Model> {
+export async function createOnnxModel(
+  imported: ImportedOnnx,
+  kind: EngineKind,
+  opts: { threads?: number } = {},
+): Promise<Model> {
   if (kind === 'wasm' || kind === 'cpu') return TfjsModel.create(imported.graph, imported.info, kind);
   const ort = await loadOrt();
   if (ort instanceof Error) {
@@ -50,7 +65,7 @@ export async function createOnnxModel(imported: ImportedOnnx, kind: EngineKind):
       { cause: ort },
     );
   }
-  return OnnxRuntimeModel.open(ort, imported);
+  return OnnxRuntimeModel.open(ort, imported, opts.threads ?? defaultThreads());
 }
 
 export class OnnxRuntimeModel implements Model {
@@ -69,11 +84,17 @@ export class OnnxRuntimeModel implements Model {
     private readonly fixedBatch: number | null,
     /** The session takes NHWC input (a Transpose was inserted). */
     private readonly nhwcInput: boolean,
+    /** onnxruntime's intra-op thread count (the tfjs-wasm side runs on one thread). */
+    readonly threads: number,
   ) {
     this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
   }
 
-  static async open(ort: Ort, m: ImportedOnnx): Promise<OnnxRuntimeModel> {
+  static async open(
+    ort: Ort,
+    m: ImportedOnnx,
+    threads: number = defaultThreads(),
+  ): Promise<OnnxRuntimeModel> {
     // Preferred: the file with an NHWC input (onnxruntime transposes). Else the file as it is, the
     // logits added by appending a graph output (protobuf merges it; nothing else is touched).
     const nhwc =
@@ -82,7 +103,13 @@ export class OnnxRuntimeModel implements Model {
       nhwc ?? (m.onnxLogits === m.onnxOutput ? m.bytes : concat(m.bytes, extraOutputs([m.onnxLogits])));
     let session: InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+      // One graph runs at a time (sequential execution): inter-op threads would only idle.
+      session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+      });
     } catch (e) {
       throw new XauditError('MODEL_FORMAT', `onnxruntime could not load the model: ${(e as Error).message}`, {
         cause: e,
@@ -98,6 +125,7 @@ export class OnnxRuntimeModel implements Model {
       m.onnxLogits,
       m.onnxBatch,
       nhwc !== undefined,
+      threads,
     );
   }
 
@@ -105,17 +133,22 @@ export class OnnxRuntimeModel implements Model {
     if (capture.length > 0) return (await this.reference()).forward(x, n, capture);
     this.check(x, n);
     const step = this.fixedBatch ?? n;
-    if (n % step !== 0) {
-      throw new XauditError(
-        'MODEL_INPUT_MISMATCH',
-        `the ONNX model's input has a fixed batch size of ${step}; ${n} samples are not a multiple of it`,
-      );
-    }
     const per = x.length / n;
     const k = this.info.outputs;
+    if (step === n) return { logits: await this.run(x, n), captured: new Map() };
+    // A file exported with a fixed batch runs in chunks of it; a ragged last chunk is padded
+    // with zero rows, whose logits are dropped (rows of a batch do not interact in inference).
     const logits = new Float32Array(n * k);
     for (let s = 0; s < n; s += step) {
-      logits.set(await this.run(x.subarray(s * per, (s + step) * per), step), s * k);
+      const rows = Math.min(step, n - s);
+      const chunk = x.subarray(s * per, (s + rows) * per);
+      let padded = chunk;
+      if (rows < step) {
+        padded = new Float32Array(step * per);
+        padded.set(chunk);
+      }
+      const out = await this.run(padded, step);
+      logits.set(rows < step ? out.subarray(0, rows * k) : out, s * k);
     }
     return { logits, captured: new Map() };
   }
