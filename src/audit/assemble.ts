@@ -7,7 +7,7 @@ import type { AnyCheck, ScoredSample } from '../checks/types.js';
 import { VERSION } from '../version.js';
 import type { CheckReport, Outcome, Report, SampleResult, ShardInfo } from './report.js';
 import { REPORT_SCHEMA_VERSION } from './report.js';
-import { type CheckGate, exitCodeOf, verdict, worstSamples } from './verdict.js';
+import { type CheckGate, exitCodeOf, verdict, withoutDeltas, worstSamples } from './verdict.js';
 
 /** One sample's row: where it came from and how it scored. */
 export interface SampleRow extends ScoredSample {
@@ -60,20 +60,31 @@ export function erroredCheckReport(h: CheckHead, reason: string): CheckReport {
   return { ...emptyCheckReport(h), message: reason, errors: [reason] };
 }
 
+export interface ScoreOptions {
+  worst: number;
+  /** The spec's seed (keys the bootstrap). */
+  seed: number;
+  /** The baseline's rows of this check, in baseline mode. */
+  baseline?: readonly SampleRow[] | null;
+}
+
 /** The scored check report: summarize(), verdict and worst-k from the rows, in dataset order. */
 export function scoredCheckReport(
   h: CheckHead,
   unit: AnyCheck,
   gate: CheckGate,
   rows: readonly SampleRow[],
-  worstK: number,
+  o: ScoreOptions,
 ): CheckReport {
   const summary = unit.summarize(rows);
-  const v = verdict(
-    gate,
-    { samples: [...rows], ...summary },
-    rows.map((r) => r.id),
-  );
+  const input = {
+    ids: rows.map((r) => r.id),
+    summarize: (r: readonly ScoredSample[]) => unit.summarize(r),
+    seed: o.seed,
+    checkId: h.id,
+  };
+  const baseline = o.baseline ?? null;
+  const v = verdict(gate, { ...input, rows, baseline });
   const report: CheckReport = {
     ...emptyCheckReport(h),
     outcome: v.outcome,
@@ -84,7 +95,20 @@ export function scoredCheckReport(
     samples: rows.map(sampleResult),
     errors: v.errors,
   };
-  report.worst = worstSamples(report, worstK);
+  report.worst = worstSamples(report, o.worst);
+  if (baseline !== null) {
+    const b = verdict(
+      { ...gate, expect: withoutDeltas(gate.expect) },
+      { ...input, ids: baseline.map((r) => r.id), rows: baseline },
+    );
+    const delta: Record<string, number | null> = {};
+    for (const [k, value] of Object.entries(v.stats)) {
+      const base = b.stats[k];
+      if (base === undefined) continue;
+      delta[k] = value === null || base === null ? null : value - base;
+    }
+    report.baseline = { outcome: b.outcome, stats: b.stats, delta, samples: baseline.map(sampleResult) };
+  }
   return report;
 }
 
@@ -115,7 +139,7 @@ export function rowOf(s: SampleResult): SampleRow {
   };
 }
 
-export type ReportHead = Pick<Report, 'spec' | 'seed' | 'model' | 'datasets'>;
+export type ReportHead = Pick<Report, 'spec' | 'seed' | 'model' | 'datasets' | 'baseline'>;
 
 /** The whole report from its checks; fixes the key order and derives the summary. */
 export function assembleReport(
@@ -135,6 +159,7 @@ export function assembleReport(
     seed: head.seed,
     model: head.model,
     datasets: head.datasets,
+    ...(head.baseline === undefined ? {} : { baseline: head.baseline }),
     ...(provenance.shard === undefined ? {} : { shard: provenance.shard }),
     ...(provenance.merged === undefined ? {} : { merged: provenance.merged }),
     summary: {

@@ -7,8 +7,37 @@ export const SAMPLE_STATISTICS = ['mean', 'median', 'min', 'max', 'quantile', 'f
 
 export type Bound = Partial<Record<Comparison, number>>;
 
-/** `{<statistic>: {<op>: value}}`; quantile takes `q`, fraction takes a per-sample `where` bound. */
-export type ExpectSpec = Record<string, Bound & { q?: number; where?: Bound }>;
+/** `ci_lower` / `ci_upper`: a bound on the bootstrap interval of the statistic. */
+export interface CiBound extends Bound {
+  /** Confidence level of the two-sided percentile interval (default 0.95). */
+  level?: number;
+  /** Bootstrap resamples (default 1000). */
+  resamples?: number;
+}
+
+/**
+ * One statistic's expectations: bounds on its value, on the ends of its
+ * bootstrap interval, and on its difference to the baseline (current - baseline).
+ * quantile takes `q`, fraction takes a per-sample `where` bound.
+ */
+export interface ExpectEntry extends Bound {
+  q?: number;
+  where?: Bound;
+  ci_lower?: CiBound;
+  ci_upper?: CiBound;
+  delta_vs_baseline?: Bound;
+}
+
+export type ExpectSpec = Record<string, ExpectEntry>;
+
+/** The keys of an expectation entry that are not comparisons. */
+export const EXPECT_MODIFIERS = ['q', 'where', 'ci_lower', 'ci_upper', 'delta_vs_baseline'] as const;
+
+/** What statistics are computed from: the scored samples' scores and the dataset-level values. */
+export interface StatView {
+  scores: readonly number[];
+  stats: Record<string, number | null>;
+}
 
 export function compare(value: number, op: Comparison, threshold: number): boolean {
   switch (op) {
@@ -56,36 +85,64 @@ export function sampleAggregates(scores: readonly number[]): Record<string, numb
   };
 }
 
-/**
- * Evaluate every expectation. `scores` are the scored samples; `stats` holds
- * the aggregates and the check's own dataset-level values.
- */
+/** The statistic an entry names (quantile and fraction read their parameters), with its label. */
+export function statisticOf(
+  statistic: string,
+  entry: ExpectEntry,
+  view: StatView,
+): { label: string; value: number | null } {
+  const { scores } = view;
+  if (statistic === 'quantile') {
+    const q = entry.q ?? 0.5;
+    const sorted = [...scores].sort((a, b) => a - b);
+    return { label: `quantile(${q})`, value: sorted.length > 0 ? quantileSorted(sorted, q) : null };
+  }
+  if (statistic === 'fraction') {
+    const where = entry.where ?? {};
+    const value =
+      scores.length > 0 ? scores.filter((s) => meetsBound(s, where)).length / scores.length : null;
+    return { label: `fraction(${formatBound(where)})`, value };
+  }
+  return { label: statistic, value: view.stats[statistic] ?? null };
+}
+
+export interface ExpectExtras {
+  /** The statistic's bootstrap interval at the given level (null: undefined). */
+  interval?(statistic: string, entry: ExpectEntry, ci: CiBound): { lower: number; upper: number } | null;
+  /** The same statistics of the baseline, for delta_vs_baseline (null: no baseline). */
+  baseline?: StatView | null;
+}
+
+/** Evaluate every expectation of a check on its statistics. */
 export function evaluateExpect(
   expect: ExpectSpec,
-  scores: readonly number[],
-  stats: Record<string, number | null>,
+  view: StatView,
+  extras: ExpectExtras = {},
 ): ExpectationResult[] {
   const results: ExpectationResult[] = [];
-  const sorted = [...scores].sort((a, b) => a - b);
-  for (const [statistic, spec] of Object.entries(expect)) {
-    let value: number | null;
-    let label = statistic;
-    if (statistic === 'quantile') {
-      const q = spec.q ?? 0.5;
-      value = sorted.length > 0 ? quantileSorted(sorted, q) : null;
-      label = `quantile(${q})`;
-    } else if (statistic === 'fraction') {
-      const where = spec.where ?? {};
-      value = scores.length > 0 ? scores.filter((s) => meetsBound(s, where)).length / scores.length : null;
-      label = `fraction(${formatBound(where)})`;
-    } else {
-      value = stats[statistic] ?? null;
-    }
+  const push = (label: string, bound: Bound, value: number | null) => {
     for (const op of COMPARISONS) {
-      const threshold = spec[op];
+      const threshold = bound[op];
       if (threshold === undefined) continue;
       const ok = value !== null && Number.isFinite(value) && compare(value, op, threshold);
       results.push({ statistic: label, op, threshold, value, passed: ok });
+    }
+  };
+  for (const [statistic, entry] of Object.entries(expect)) {
+    const { label, value } = statisticOf(statistic, entry, view);
+    push(label, entry, value);
+    for (const end of ['ci_lower', 'ci_upper'] as const) {
+      const ci = entry[end];
+      if (ci === undefined) continue;
+      const level = ci.level ?? 0.95;
+      const interval = extras.interval?.(statistic, entry, ci) ?? null;
+      const v = interval === null ? null : end === 'ci_lower' ? interval.lower : interval.upper;
+      push(`${end}(${label}, ${level})`, ci, v);
+    }
+    const delta = entry.delta_vs_baseline;
+    if (delta !== undefined) {
+      const base = extras.baseline ? statisticOf(statistic, entry, extras.baseline).value : null;
+      push(`delta_vs_baseline(${label})`, delta, value === null || base === null ? null : value - base);
     }
   }
   return results;

@@ -8,7 +8,7 @@ import { didYouMean } from '../core/suggest.js';
 import { methods } from '../methods/registry.js';
 import { SAMPLE_STATISTICS } from './expect.js';
 import { baseSpecSchema, CHECK_COMMON_KEYS } from './schema.js';
-import type { AuditSpec, CheckSpec, ExplanationSpec, TargetSpec } from './spec.js';
+import type { AuditSpec, BaselineSpec, CheckSpec, ExplanationSpec, TargetSpec } from './spec.js';
 import { firstViolation } from './validate-options.js';
 
 type Path = (string | number)[];
@@ -143,6 +143,15 @@ export async function parseSpec(text: string, absFile: string, displayName = abs
   }
   const checkSpecs = parseChecks(src, spec.checks as Json[], classes, Object.keys(data), explanations);
   const report = (spec.report ?? {}) as Json;
+  let baseline: AuditSpec['baseline'] = null;
+  if (spec.baseline !== undefined) {
+    const [kind, path] = Object.entries(spec.baseline as Record<string, string>)[0] as [
+      'model' | 'report',
+      string,
+    ];
+    baseline = { kind, path: resolve(base, path) };
+    await mustExist(src, baseline.path, ['baseline', kind], `baseline ${kind}`);
+  }
   return {
     file: absFile,
     sha256: sha256(text),
@@ -170,6 +179,7 @@ export async function parseSpec(text: string, absFile: string, displayName = abs
       worst: (report.worst as number | undefined) ?? 5,
       heatmaps: (report.heatmaps as number | undefined) ?? 4,
     },
+    baseline,
     locate: (path) => src.locate(path),
   };
 }
@@ -430,4 +440,25 @@ function filesIn(v: unknown, at: Path = []): [Path, string][] {
   return Object.entries(v).flatMap(([k, x]): [Path, string][] =>
     k === 'file' && typeof x === 'string' ? [[[...at, k], x]] : filesIn(x, [...at, k]),
   );
+}
+
+/**
+ * A check that gates on delta_vs_baseline is unusable without a baseline:
+ * exit 2 before anything runs, pointing at the expectation.
+ */
+export function requireBaseline(spec: AuditSpec, baseline: BaselineSpec | null): void {
+  if (baseline !== null) return;
+  for (const [i, c] of spec.checks.entries()) {
+    for (const [stat, entry] of Object.entries(c.expect)) {
+      if (entry.delta_vs_baseline === undefined) continue;
+      throw new XauditError(
+        'SPEC_INVALID',
+        `Check '${c.id}' gates on delta_vs_baseline of '${stat}' but no baseline is given`,
+        {
+          location: spec.locate(['checks', i, 'expect', stat, 'delta_vs_baseline']),
+          hint: "Pass --baseline-model PATH or --baseline-report PATH, or set 'baseline: {model: PATH}' in the spec.",
+        },
+      );
+    }
+  }
 }

@@ -47,6 +47,7 @@ export function mergeReports(shards: readonly Report[]): Report {
     ['seed', (r) => r.seed],
     ['model sha256', (r) => r.model.sha256],
     ['engine', (r) => r.model.engine],
+    ['baseline', (r) => JSON.stringify(r.baseline ?? null)],
     ['xaudit version', (r) => r.tool.version],
     ['shard count', (r) => info(r).count],
     ['datasets', (r) => JSON.stringify(r.datasets)],
@@ -83,12 +84,14 @@ export function mergeReports(shards: readonly Report[]): Report {
     // A check that errored before scoring in a shard (e.g. a missing column) errors the same way unsharded.
     if (unscored !== undefined) return erroredCheckReport(unscored, unscored.message);
     const rows = parts.flatMap((p) => p.samples.map(rowOf));
+    const baseline =
+      first.baseline === undefined ? null : parts.flatMap((p) => (p.baseline?.samples ?? []).map(rowOf));
     return scoredCheckReport(
       c,
       getCheck(c.check),
       { expect: gates[0].expect, max_errors: gates[0].max_errors, severity: c.severity },
       rows,
-      info(first).worst,
+      { worst: info(first).worst, seed: first.seed, baseline },
     );
   });
   const timings: Report['timings'] = { totalMs: 0, checks: {} };

@@ -8,7 +8,8 @@ import type { InputTransform } from '../data/input.js';
 import { loadManifest } from '../data/manifest.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
-import type { AuditSpec } from './spec.js';
+import type { BaselineSource, Report } from './report.js';
+import type { AuditSpec, BaselineSpec } from './spec.js';
 
 export interface PreparedAudit {
   spec: AuditSpec;
@@ -39,35 +40,10 @@ export async function prepareAudit(
   }
   try {
     const info = model.info;
-    const classes = spec.model.classes;
-    const fits = info.outputs === classes.length || (info.outputs === 1 && classes.length === 2);
-    if (!fits) {
-      throw new XauditError(
-        'MODEL_INPUT_MISMATCH',
-        `The model has ${info.outputs} output(s) but the spec lists ${classes.length} classes`,
-        {
-          location: at('model', 'classes'),
-          hint: 'List one class per output unit (two for a single sigmoid unit).',
-        },
-      );
-    }
+    checkModelFits(model, spec, 'The model');
     const [mh, mw, mc] = info.inputShape;
-    let [h, w] = spec.model.input.size;
-    if (h === 0) [h, w] = [mh, mw];
-    if (h !== mh || w !== mw) {
-      throw new XauditError(
-        'MODEL_INPUT_MISMATCH',
-        `The spec's input size [${spec.model.input.size.join(', ')}] does not fit the model, which takes [${mh}, ${mw}] (height, width)`,
-        { location: at('model', 'input', 'size') },
-      );
-    }
-    if (spec.model.input.channels !== mc) {
-      throw new XauditError(
-        'MODEL_INPUT_MISMATCH',
-        `The spec's input has ${spec.model.input.channels} channel(s) but the model takes ${mc}`,
-        { location: at('model', 'input', 'channels') },
-      );
-    }
+    const h = mh;
+    const w = mw;
     for (const e of Object.values(spec.explanations)) {
       const layer = e.options.layer;
       if (typeof layer === 'string' && layer !== 'auto') {
@@ -110,6 +86,102 @@ export async function prepareAudit(
       datasetSha256.set(name, sha256(await readFile(d.manifest)));
     }
     return { spec, model, modelSha256: await hashModel(spec.model.path), input, datasets, datasetSha256 };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The model's outputs and input shape agree with the spec's classes and input (`who` names it in errors). */
+function checkModelFits(model: Model, spec: AuditSpec, who: string): void {
+  const at = (...path: (string | number)[]) => spec.locate(path);
+  const { info } = model;
+  const classes = spec.model.classes;
+  const fits = info.outputs === classes.length || (info.outputs === 1 && classes.length === 2);
+  if (!fits) {
+    throw new XauditError(
+      'MODEL_INPUT_MISMATCH',
+      `${who} has ${info.outputs} output(s) but the spec lists ${classes.length} classes`,
+      {
+        location: at('model', 'classes'),
+        hint: 'List one class per output unit (two for a single sigmoid unit).',
+      },
+    );
+  }
+  const [mh, mw, mc] = info.inputShape;
+  const [h, w] = spec.model.input.size;
+  if (h !== 0 && (h !== mh || w !== mw)) {
+    throw new XauditError(
+      'MODEL_INPUT_MISMATCH',
+      `The spec's input size [${spec.model.input.size.join(', ')}] does not fit ${who.toLowerCase()}, which takes [${mh}, ${mw}] (height, width)`,
+      { location: at('model', 'input', 'size') },
+    );
+  }
+  if (spec.model.input.channels !== mc) {
+    throw new XauditError(
+      'MODEL_INPUT_MISMATCH',
+      `The spec's input has ${spec.model.input.channels} channel(s) but ${who.toLowerCase()} takes ${mc}`,
+      { location: at('model', 'input', 'channels') },
+    );
+  }
+}
+
+/** What the checks are compared with in baseline mode. */
+export type PreparedBaseline =
+  | { source: BaselineSource; model: Model }
+  | { source: BaselineSource; report: Report };
+
+/**
+ * Load the baseline: a model that must fit the spec like the audited one (and
+ * takes the same input size), or a stored report.json of this audit.
+ */
+export async function prepareBaseline(
+  prepared: PreparedAudit,
+  baseline: BaselineSpec,
+  opts: { engine?: AuditSpec['model']['engine'] } = {},
+): Promise<PreparedBaseline> {
+  const { spec } = prepared;
+  if (baseline.kind === 'report') {
+    const text = await readFile(baseline.path, 'utf8').catch((e: unknown) => {
+      throw new XauditError('FILE_MISSING', `Cannot read the baseline report ${baseline.path}`, { cause: e });
+    });
+    let report: Report;
+    try {
+      report = JSON.parse(text) as Report;
+    } catch (e) {
+      throw new XauditError('REPORT_INVALID', `The baseline report ${baseline.path} is not valid JSON`, {
+        location: { file: baseline.path },
+        cause: e,
+        hint: e instanceof Error ? e.message : undefined,
+      });
+    }
+    if (
+      report === null ||
+      typeof report !== 'object' ||
+      !Array.isArray(report.checks) ||
+      report.shard !== undefined
+    ) {
+      throw new XauditError(
+        'REPORT_INVALID',
+        `${baseline.path} is not the report.json of a whole run${report?.shard === undefined ? '' : ' (it is one shard; merge the shards first)'}`,
+        { location: { file: baseline.path } },
+      );
+    }
+    return { source: { kind: 'report', path: baseline.path, sha256: sha256(text) }, report };
+  }
+  const model = await loadModel(baseline.path, { engine: opts.engine ?? spec.model.engine });
+  try {
+    checkModelFits(model, spec, 'The baseline model');
+    const [h, w, c] = prepared.input.shape;
+    const [bh, bw, bc] = model.info.inputShape;
+    if (bh !== h || bw !== w || bc !== c) {
+      throw new XauditError(
+        'MODEL_INPUT_MISMATCH',
+        `The baseline model takes [${bh}, ${bw}, ${bc}] but the audited model takes [${h}, ${w}, ${c}]: they cannot score the same inputs`,
+        { location: { file: baseline.path } },
+      );
+    }
+    return { source: { kind: 'model', path: baseline.path, sha256: await hashModel(baseline.path) }, model };
   } catch (e) {
     model.dispose();
     throw e;

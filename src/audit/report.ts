@@ -64,6 +64,25 @@ export interface CheckReport {
   worst: string[];
   /** Errors that made the check unusable, with the reason. */
   errors: string[];
+  /** The same check scored on the baseline (baseline mode only). */
+  baseline?: BaselineCheck;
+}
+
+/** A check's result on the baseline, beside the current model's. */
+export interface BaselineCheck {
+  /** The baseline judged by the check's expectations without delta_vs_baseline. */
+  outcome: Outcome;
+  stats: Record<string, number | null>;
+  /** current - baseline, for every statistic both define. */
+  delta: Record<string, number | null>;
+  samples: SampleResult[];
+}
+
+/** Where the baseline came from: a second model scored on the same samples, or a stored report. */
+export interface BaselineSource {
+  kind: 'model' | 'report';
+  path: string;
+  sha256: string;
 }
 
 export interface Report {
@@ -80,6 +99,8 @@ export interface Report {
     threads: number;
   };
   datasets: Record<string, { manifest: string; sha256: string; samples: number }>;
+  /** Present only in baseline mode. */
+  baseline?: BaselineSource;
   /** Present only in the report of one shard (`run --shard i/n`): partial results, to be merged. */
   shard?: ShardInfo;
   /** Present only in a report made by `xaudit merge`: provenance, the only field an unsharded run lacks. */

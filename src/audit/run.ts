@@ -1,13 +1,21 @@
 import { relative } from 'node:path';
 import { hasNaN, predictions } from '../checks/_core/stats.js';
 import { getCheck } from '../checks/registry.js';
-import type { SampleScore } from '../checks/types.js';
+import type { CheckContext, SampleScore } from '../checks/types.js';
 import { XauditError } from '../core/errors.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
-import { assembleReport, type CheckHead, erroredCheckReport, scoredCheckReport } from './assemble.js';
+import {
+  assembleReport,
+  type CheckHead,
+  erroredCheckReport,
+  rowOf,
+  type SampleRow,
+  scoredCheckReport,
+} from './assemble.js';
 import type { AttributionCache } from './cache.js';
 import { createCheckContext, RunCaches } from './context.js';
-import type { PreparedAudit } from './prepare.js';
+import type { PreparedAudit, PreparedBaseline } from './prepare.js';
 import type {
   CheckReport,
   Heatmap,
@@ -35,6 +43,8 @@ export interface RunOptions {
   cache?: AttributionCache;
   /** Score only this shard's samples and write a partial report for `merge`. */
   shard?: Shard;
+  /** Baseline mode: every check is also scored on this model, or read from this stored report. */
+  baseline?: PreparedBaseline;
 }
 
 /** 1-based shard `index` of `count`. */
@@ -67,6 +77,10 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
   const { spec, model } = prepared;
   const started = performance.now();
   const caches = new RunCaches(opts.cache ?? null);
+  // The baseline model has its own in-run caches (they are keyed by sample, not model).
+  const baselineCaches = new RunCaches(opts.cache ?? null);
+  const baselineModel = opts.baseline !== undefined && 'model' in opts.baseline ? opts.baseline : null;
+  const baselineReport = opts.baseline !== undefined && 'report' in opts.baseline ? opts.baseline : null;
   const selected =
     opts.only === undefined ? spec.checks : spec.checks.filter((c) => opts.only?.includes(c.id));
   const reports: CheckReport[] = [];
@@ -108,7 +122,8 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
     };
     gates[check.id] = { expect: check.expect, max_errors: check.max_errors, scored: false };
     let scores: SampleScore[];
-    let ctx: ReturnType<typeof createCheckContext> | undefined;
+    let ctx: CheckContext | undefined;
+    let baselineRows: SampleRow[] | null = null;
     try {
       if (unit.needs.boxes && samples.length > 0 && !dataset.manifest.hasBoxes) {
         throw new XauditError(
@@ -116,38 +131,23 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
           `check '${check.check}' needs a 'box' column in ${dataset.manifest.file}`,
         );
       }
-      const provisional = createCheckContext({
-        prepared,
-        caches,
-        check,
-        dataset,
-        samples,
-        targets: new Int32Array(samples.length),
-        maxBatch: spec.model.batch_size,
-        signal: opts.signal,
-        onProgress: () => {},
-      });
-      const logits = await provisional.logits(samples);
-      const targets = resolveTargets(check, samples, logits, spec.model.classes);
-      ctx = createCheckContext({
-        prepared,
-        caches,
-        check,
-        dataset,
-        samples,
-        targets,
-        maxBatch: spec.model.batch_size,
-        signal: opts.signal,
-        onProgress: (done) =>
+      const scored = await scoreOn(prepared, caches, check, dataset, samples, opts, (done) =>
+        opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
+      );
+      scores = scored.scores;
+      ctx = scored.ctx;
+      if (baselineModel !== null) {
+        const onBaseline = {
+          ...prepared,
+          model: baselineModel.model,
+          modelSha256: baselineModel.source.sha256,
+        };
+        const b = await scoreOn(onBaseline, baselineCaches, check, dataset, samples, opts, (done) =>
           opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
-      });
-      scores = await unit.evaluate(ctx, check.options);
-      // A NaN output makes that sample an error whatever the check computed from it.
-      const k = model.info.outputs;
-      for (let i = 0; i < samples.length; i++) {
-        if (hasNaN(logits.subarray(i * k, (i + 1) * k))) {
-          scores[i] = { score: null, error: 'the model output is NaN' };
-        }
+        );
+        baselineRows = rowsOf(samples, b.scores);
+      } else if (baselineReport !== null) {
+        baselineRows = storedBaseline(baselineReport.report, check, samples);
       }
     } catch (e) {
       if (opts.signal?.aborted) throw e;
@@ -165,13 +165,11 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       continue;
     }
     gates[check.id].scored = true;
-    const report = scoredCheckReport(
-      head,
-      unit,
-      check,
-      samples.map((s, i) => ({ ...scores[i], id: s.id, path: s.id, label: s.label, group: s.group })),
-      spec.report.worst,
-    );
+    const report = scoredCheckReport(head, unit, check, rowsOf(samples, scores), {
+      worst: spec.report.worst,
+      seed: spec.seed,
+      baseline: baselineRows,
+    });
     if (opts.shard !== undefined && samples.length === 0 && dataset.samples.some((s) => matches(check, s))) {
       // The selection lies in other shards: nothing to gate here, and failing this shard's job
       // would be wrong; merge still sees the (empty) samples and decides on the whole selection.
@@ -217,6 +215,9 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
         engine: model.engine,
         threads: model.threads ?? 1,
       },
+      ...(opts.baseline === undefined
+        ? {}
+        : { baseline: { ...opts.baseline.source, path: rel(opts.baseline.source.path) } }),
       datasets: Object.fromEntries(
         [...prepared.datasets.entries()].map(([name, ds]) => [
           name,
@@ -233,6 +234,73 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
     { shard },
   );
   return { report, artifacts: { heatmaps } };
+}
+
+/** Targets, then the check's per-sample scores on one model; a NaN model output errors that sample. */
+async function scoreOn(
+  prepared: PreparedAudit,
+  caches: RunCaches,
+  check: CheckSpec,
+  dataset: Dataset,
+  samples: Sample[],
+  opts: RunOptions,
+  onProgress: (done: number) => void,
+): Promise<{ scores: SampleScore[]; ctx: CheckContext }> {
+  const { spec, model } = prepared;
+  const base = {
+    prepared,
+    caches,
+    check,
+    dataset,
+    samples,
+    maxBatch: spec.model.batch_size,
+    signal: opts.signal,
+  };
+  const provisional = createCheckContext({
+    ...base,
+    targets: new Int32Array(samples.length),
+    onProgress: () => {},
+  });
+  const logits = await provisional.logits(samples);
+  const targets = resolveTargets(check, samples, logits, spec.model.classes);
+  const ctx = createCheckContext({ ...base, targets, onProgress });
+  const scores = await getCheck(check.check).evaluate(ctx, check.options);
+  const k = model.info.outputs;
+  for (let i = 0; i < samples.length; i++) {
+    if (hasNaN(logits.subarray(i * k, (i + 1) * k))) {
+      scores[i] = { score: null, error: 'the model output is NaN' };
+    }
+  }
+  return { scores, ctx };
+}
+
+function rowsOf(samples: readonly Sample[], scores: readonly SampleScore[]): SampleRow[] {
+  return samples.map((s, i) => ({ ...scores[i], id: s.id, path: s.id, label: s.label, group: s.group }));
+}
+
+/** A stored report's rows of this check for the same samples (by id), in this run's order. */
+function storedBaseline(report: Report, check: CheckSpec, samples: readonly Sample[]): SampleRow[] | null {
+  const stored = report.checks.find((c) => c.id === check.id);
+  const gated = Object.values(check.expect).some((e) => e.delta_vs_baseline !== undefined);
+  if (stored === undefined || stored.samples.length === 0) {
+    if (!gated) return null;
+    throw new XauditError(
+      'SPEC_INVALID',
+      `the baseline report has no ${stored === undefined ? 'check' : 'scored samples for check'} '${check.id}'`,
+    );
+  }
+  const byId = new Map(stored.samples.map((s) => [s.id, s]));
+  const rows = samples.flatMap((s) => {
+    const r = byId.get(s.id);
+    return r === undefined ? [] : [rowOf(r)];
+  });
+  if (rows.length === 0 && samples.length > 0 && gated) {
+    throw new XauditError(
+      'SPEC_INVALID',
+      `the baseline report's check '${check.id}' shares no samples with this run`,
+    );
+  }
+  return rows;
 }
 
 function matches(check: CheckSpec, s: Sample): boolean {
@@ -257,7 +325,7 @@ function resolveTargets(
 }
 
 async function heatmapsFor(
-  ctx: ReturnType<typeof createCheckContext>,
+  ctx: CheckContext,
   report: CheckReport,
   samples: Sample[],
   k: number,

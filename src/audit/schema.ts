@@ -23,6 +23,16 @@ const bound: JsonSchema = {
   additionalProperties: false,
 };
 
+const ciBound: JsonSchema = {
+  type: 'object',
+  properties: {
+    ...(bound.properties as JsonSchema),
+    level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    resamples: { type: 'integer', minimum: 100, maximum: 100000 },
+  },
+  additionalProperties: false,
+};
+
 export const expectSchema: JsonSchema = {
   type: 'object',
   minProperties: 1,
@@ -32,6 +42,9 @@ export const expectSchema: JsonSchema = {
       ...(bound.properties as JsonSchema),
       q: { type: 'number', minimum: 0, maximum: 1 },
       where: bound,
+      ci_lower: ciBound,
+      ci_upper: ciBound,
+      delta_vs_baseline: bound,
     },
     additionalProperties: false,
     minProperties: 1,
@@ -120,6 +133,16 @@ export const baseSpecSchema: JsonSchema = {
         },
         required: ['id', 'check', 'expect'],
       },
+    },
+    baseline: {
+      type: 'object',
+      properties: {
+        model: { type: 'string', minLength: 1 },
+        report: { type: 'string', minLength: 1 },
+      },
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
     },
     report: {
       type: 'object',

@@ -16,8 +16,16 @@ export interface AuditSpec {
   explanations: Record<string, ExplanationSpec>;
   checks: CheckSpec[];
   report: { worst: number; heatmaps: number };
+  /** What the checks are compared with (baseline mode), or null. */
+  baseline: BaselineSpec | null;
   /** Where a spec path (e.g. ['model', 'input', 'size']) is written, for errors found after loading. */
   locate(path: (string | number)[]): SourceLocation;
+}
+
+/** A second model scored on the same samples, or a stored report.json (absolute path). */
+export interface BaselineSpec {
+  kind: 'model' | 'report';
+  path: string;
 }
 
 export interface ModelSpec {

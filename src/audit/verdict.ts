@@ -1,5 +1,6 @@
-import type { CheckScores } from '../checks/types.js';
-import { evaluateExpect, sampleAggregates } from './expect.js';
+import type { CheckSummary, ScoredSample } from '../checks/types.js';
+import { BOOTSTRAP_DEFAULTS, bootstrapInterval } from './bootstrap.js';
+import { type ExpectSpec, evaluateExpect, type StatView, sampleAggregates, statisticOf } from './expect.js';
 import type { CheckReport, ExpectationResult, Outcome } from './report.js';
 import type { CheckSpec } from './spec.js';
 
@@ -16,32 +17,73 @@ const fmt = (v: number | null) => (v === null ? 'n/a' : Number.isInteger(v) ? St
 /** What decides a check's outcome: its spec's gate (also carried by shard reports for merge). */
 export type CheckGate = Pick<CheckSpec, 'expect' | 'max_errors' | 'severity'>;
 
-/** Outcome of one check from its scores: errors first, then the expectations. */
-export function verdict(spec: CheckGate, scores: CheckScores, ids: readonly string[]): Verdict {
-  const scored: number[] = [];
-  const errored: string[] = [];
-  scores.samples.forEach((s, i) => {
-    if (s.error !== undefined || s.score === null) errored.push(ids[i]);
-    else scored.push(s.score);
-  });
-  const stats: Record<string, number | null> = {
-    ...sampleAggregates(scored),
-    ...scores.stats,
-    n: scored.length,
-    errors: errored.length,
+/** What a verdict is computed from: the rows (aligned with ids) and how the check summarizes them. */
+export interface VerdictInput {
+  rows: readonly ScoredSample[];
+  ids: readonly string[];
+  summarize(rows: readonly ScoredSample[]): CheckSummary;
+  /** The spec's seed and the check id key the bootstrap's resamples. */
+  seed: number;
+  checkId: string;
+  /** The baseline's rows for delta_vs_baseline (null: no baseline). */
+  baseline?: readonly ScoredSample[] | null;
+}
+
+/** Aggregates of the scored rows, the check's own dataset-level values, n and the error count. */
+export function statView(rows: readonly ScoredSample[], summary: CheckSummary): StatView {
+  const scores: number[] = [];
+  let errors = 0;
+  for (const r of rows) {
+    if (r.error !== undefined || r.score === null) errors++;
+    else scores.push(r.score);
+  }
+  return {
+    scores,
+    stats: { ...sampleAggregates(scores), ...summary.stats, n: scores.length, errors },
   };
+}
+
+/** Outcome of one check from its rows: errors first, then the expectations. */
+export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
+  const { rows, ids } = input;
+  const view = statView(rows, input.summarize(rows));
+  const { stats } = view;
+  const errored = ids.filter((_, i) => rows[i].error !== undefined || rows[i].score === null);
   const errors: string[] = [];
   if (ids.length === 0) errors.push('the selection holds no samples');
-  if (errored.length > spec.max_errors) {
-    const first = scores.samples.find((s) => s.error !== undefined)?.error ?? 'no score';
+  if (errored.length > gate.max_errors) {
+    const first = rows.find((s) => s.error !== undefined)?.error ?? 'no score';
     const names = errored.slice(0, 5).join(', ') + (errored.length > 5 ? ', ...' : '');
     errors.push(
-      `${errored.length} sample(s) could not be scored (max_errors: ${spec.max_errors}): ${names}; first reason: ${first}`,
+      `${errored.length} sample(s) could not be scored (max_errors: ${gate.max_errors}): ${names}; first reason: ${first}`,
     );
   }
-  const expectations = evaluateExpect(spec.expect, scored, stats);
+  const baselineRows = input.baseline ?? null;
+  const expectations = evaluateExpect(gate.expect, view, {
+    baseline: baselineRows === null ? null : statView(baselineRows, input.summarize(baselineRows)),
+    interval: (statistic, entry, ci) =>
+      bootstrapInterval(
+        rows.length,
+        (idx) => {
+          const sample = Array.from(idx, (i) => rows[i]);
+          return statisticOf(statistic, entry, statView(sample, input.summarize(sample))).value;
+        },
+        {
+          seed: input.seed,
+          unit: input.checkId,
+          level: ci.level ?? BOOTSTRAP_DEFAULTS.level,
+          resamples: ci.resamples ?? BOOTSTRAP_DEFAULTS.resamples,
+        },
+      ),
+  });
   for (const e of expectations) {
-    if (e.value === null || !Number.isFinite(e.value)) errors.push(`${e.statistic} could not be computed`);
+    if (e.value === null || !Number.isFinite(e.value)) {
+      errors.push(
+        e.statistic.startsWith('delta_vs_baseline') && baselineRows === null
+          ? `${e.statistic} needs a baseline (--baseline-model, --baseline-report or baseline: in the spec)`
+          : `${e.statistic} could not be computed`,
+      );
+    }
   }
   if (errors.length > 0) {
     return { outcome: 'error', message: errors[0], expectations, stats, errors };
@@ -52,8 +94,18 @@ export function verdict(spec: CheckGate, scores: CheckScores, ids: readonly stri
     `${e.statistic} ${fmt(e.value)} ${e.passed ? '' : 'not '}${e.op} ${e.threshold}`.replace('  ', ' '),
   );
   const chance = stats.chance === undefined ? '' : ` (chance ${fmt(stats.chance)})`;
-  const outcome: Outcome = failed.length === 0 ? 'pass' : spec.severity === 'warn' ? 'warn' : 'fail';
+  const outcome: Outcome = failed.length === 0 ? 'pass' : gate.severity === 'warn' ? 'warn' : 'fail';
   return { outcome, message: parts.join('; ') + chance, expectations, stats, errors };
+}
+
+/** The gate without its baseline comparisons: what the baseline itself is judged by. */
+export function withoutDeltas(expect: ExpectSpec): ExpectSpec {
+  const out: ExpectSpec = {};
+  for (const [k, entry] of Object.entries(expect)) {
+    const { delta_vs_baseline: _, ...rest } = entry;
+    out[k] = rest;
+  }
+  return out;
 }
 
 /** Ids of the k worst scored samples (ties broken by id, so the order is deterministic). */

@@ -1,11 +1,13 @@
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AttributionCache } from '../audit/cache.js';
-import { loadSpec } from '../audit/load.js';
+import { loadSpec, requireBaseline } from '../audit/load.js';
 import { mergeReports, readShardReports } from '../audit/merge.js';
 import { writeOutputs } from '../audit/output.js';
-import { prepareAudit } from '../audit/prepare.js';
+import { type PreparedBaseline, prepareAudit, prepareBaseline } from '../audit/prepare.js';
 import { parseShard, runAudit, type Shard } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
+import type { BaselineSpec } from '../audit/spec.js';
 import { isXauditError, XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
@@ -58,6 +60,8 @@ export async function main(
       'score only shard i of n (contiguous, by manifest order); merge the outputs with `xaudit merge`',
       parseShardArg,
     )
+    .option('--baseline-model <path>', 'also score every check on this model and compare (baseline mode)')
+    .option('--baseline-report <path>', "compare with a stored run's report.json instead of a second model")
     .option('--cache-dir <dir>', 'attribution cache folder', '.xaudit-cache')
     .option('--no-cache', 'neither read nor write the attribution cache')
     .option('-q, --quiet', 'no console summary or progress')
@@ -70,6 +74,8 @@ export async function main(
           only?: string;
           engine?: EngineKind;
           shard?: Shard;
+          baselineModel?: string;
+          baselineReport?: string;
           cacheDir: string;
           cache: boolean;
           quiet?: boolean;
@@ -91,7 +97,27 @@ export async function main(
             });
           }
         }
+        if (o.baselineModel !== undefined && o.baselineReport !== undefined) {
+          throw new XauditError('USAGE', 'Give --baseline-model or --baseline-report, not both');
+        }
+        const baselineSpec: BaselineSpec | null =
+          o.baselineModel !== undefined
+            ? { kind: 'model', path: resolve(o.baselineModel) }
+            : o.baselineReport !== undefined
+              ? { kind: 'report', path: resolve(o.baselineReport) }
+              : spec.baseline;
+        requireBaseline(spec, baselineSpec);
         const prepared = await prepareAudit(spec, { engine: o.engine });
+        let baseline: PreparedBaseline | undefined;
+        try {
+          baseline =
+            baselineSpec === null
+              ? undefined
+              : await prepareBaseline(prepared, baselineSpec, { engine: o.engine });
+        } catch (e) {
+          prepared.model.dispose();
+          throw e;
+        }
         const controller = new AbortController();
         const onSigint = () => controller.abort();
         process.once('SIGINT', onSigint);
@@ -105,6 +131,7 @@ export async function main(
           const { report, artifacts } = await runAudit(prepared, {
             only,
             shard: o.shard,
+            baseline,
             cache,
             signal: controller.signal,
             onEvent: o.quiet ? undefined : progressPrinter(io.stderr, tty),
@@ -129,6 +156,7 @@ export async function main(
         } finally {
           process.removeListener('SIGINT', onSigint);
           prepared.model.dispose();
+          if (baseline !== undefined && 'model' in baseline) baseline.model.dispose();
         }
         if (controller.signal.aborted) {
           io.stderr.write('interrupted: no report written\n');

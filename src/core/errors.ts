@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'MODEL_INPUT_MISMATCH'
   | 'OUTPUT_UNWRITABLE'
   | 'REPORT_INVALID' // a report given to `merge` is unreadable or does not fit the others
+  | 'USAGE' // bad command-line arguments
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -24,8 +24,7 @@ describe('expect grammar', () => {
         fraction: { where: { '<': 0.5 }, '>=': 0.6 },
         accuracy: { '>': 0.9, '<': 1 },
       },
-      scores,
-      { ...sampleAggregates(scores), accuracy: 0.95 },
+      { scores, stats: { ...sampleAggregates(scores), accuracy: 0.95 } },
     );
     expect(r.map((e) => [e.statistic, e.op, e.passed])).toEqual([
       ['mean', '>=', true],
@@ -38,7 +37,10 @@ describe('expect grammar', () => {
   });
 
   it('fails a bound that is not met and one that cannot be computed', () => {
-    const r = evaluateExpect({ min: { '>': 0.5 }, flip_rate: { '<=': 0.1 } }, [0.5], { min: 0.5 });
+    const r = evaluateExpect(
+      { min: { '>': 0.5 }, flip_rate: { '<=': 0.1 } },
+      { scores: [0.5], stats: { min: 0.5 } },
+    );
     expect(r[0].passed).toBe(false);
     expect(r[1]).toMatchObject({ value: null, passed: false });
   });
