@@ -112,4 +112,14 @@ export interface Model {
   forward(x: Float32Array, n: number, capture?: readonly string[]): Promise<ForwardResult>;
   gradient(req: GradientRequest): Promise<GradientResult>;
   dispose(): void;
+  /**
+   * Layers with weights (conv2d, dense, batchnorm), named as in info.layers, output first: the
+   * order of cascading parameter randomisation. Absent on models that cannot be randomised.
+   */
+  readonly parametricLayers?: readonly string[];
+  /**
+   * A NEW model whose named parametric layers are re-initialised, seeded (models/randomise.ts);
+   * this model is untouched. The caller disposes the copy. Absent where parametricLayers is.
+   */
+  randomised?(layers: readonly string[], seed: number): Promise<Model>;
 }

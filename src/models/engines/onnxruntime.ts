@@ -24,6 +24,7 @@ import type {
   Model,
   ModelInfo,
 } from '../model.js';
+import { parametricLayers, randomiseGraph } from '../randomise.js';
 import { TfjsModel } from './tfjs-model.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -170,6 +171,18 @@ export class OnnxRuntimeModel implements Model {
 
   async gradient(req: GradientRequest): Promise<GradientResult> {
     return (await this.reference()).gradient(req);
+  }
+
+  get parametricLayers(): string[] {
+    return parametricLayers(this.graph, this.info).map((l) => l.name);
+  }
+
+  /**
+   * The randomised copy runs on the tfjs engine over the randomised IR: onnxruntime runs the
+   * original file, whose weights we do not write back. Same semantics, slower forward passes.
+   */
+  async randomised(layers: readonly string[], seed: number): Promise<Model> {
+    return TfjsModel.create(randomiseGraph(this.graph, this.info, layers, seed), this.info, 'wasm');
   }
 
   dispose(): void {

@@ -12,6 +12,7 @@ import type {
   Model,
   ModelInfo,
 } from '../model.js';
+import { parametricLayers, randomiseGraph } from '../randomise.js';
 import { activate, chooseBackend, type TfBackend } from './tfjs-backend.js';
 import { backward, ruleSet } from './tfjs-backward.js';
 import { forwardNode } from './tfjs-forward.js';
@@ -169,6 +170,17 @@ export class TfjsModel implements Model {
     if (this.disposed) return;
     this.disposed = true;
     disposeParams(this.params);
+  }
+
+  get parametricLayers(): string[] {
+    return parametricLayers(this.graph, this.info).map((l) => l.name);
+  }
+
+  /** A new model on the same backend with the named layers re-initialised (models/randomise.ts). */
+  async randomised(layers: readonly string[], seed: number): Promise<TfjsModel> {
+    const graph = randomiseGraph(this.graph, this.info, layers, seed);
+    await this.ready();
+    return new TfjsModel(this.info, this.engine, graph, this.backend, createParams(graph), this.fallback);
   }
 
   private async ready(): Promise<void> {
