@@ -31,7 +31,6 @@ export function resolveAttack(a: AdversarialAccuracyOptions['attack']): AttackCo
   };
 }
 
-
 export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
   id: 'adversarial-accuracy',
   title: 'Adversarial accuracy',
