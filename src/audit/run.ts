@@ -125,10 +125,15 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
     let ctx: CheckContext | undefined;
     let baselineRows: SampleRow[] | null = null;
     try {
-      if (unit.needs.boxes && samples.length > 0 && !dataset.manifest.hasBoxes) {
+      if (
+        unit.needs.boxes &&
+        samples.length > 0 &&
+        !dataset.manifest.hasBoxes &&
+        !dataset.manifest.hasMasks
+      ) {
         throw new XauditError(
           'SPEC_INVALID',
-          `check '${check.check}' needs a 'box' column in ${dataset.manifest.file}`,
+          `check '${check.check}' needs a 'box' or 'mask' column in ${dataset.manifest.file}`,
         );
       }
       const scored = await scoreOn(prepared, caches, check, dataset, samples, opts, (done) =>

@@ -3,16 +3,31 @@ import { didYouMean } from '../core/suggest.js';
 import { accuracy } from './accuracy.js';
 import { adversarialAccuracy } from './adversarial-accuracy.js';
 import { attributionMassInBox } from './attribution-mass-in-box.js';
+import { attributionMassInRegion } from './attribution-mass-in-region.js';
 import { backgroundSwap } from './background-swap.js';
 import { completeness } from './completeness.js';
+import { energyPointingGameCheck } from './energy-pointing-game.js';
 import { occlusionAgreement } from './occlusion-agreement.js';
+import { pointingGameCheck } from './pointing-game.js';
+import { relevanceRankAccuracyCheck } from './relevance-rank-accuracy.js';
+import { topKIoUCheck } from './top-k-iou.js';
 import type { AnyCheck } from './types.js';
 
 /** Every check, by id. A new check is one file plus one line here. */
 export const checks: Record<string, AnyCheck> = Object.fromEntries(
-  [accuracy, attributionMassInBox, completeness, occlusionAgreement, adversarialAccuracy, backgroundSwap].map(
-    (c) => [c.id, c],
-  ),
+  [
+    accuracy,
+    attributionMassInBox,
+    completeness,
+    occlusionAgreement,
+    adversarialAccuracy,
+    backgroundSwap,
+    attributionMassInRegion,
+    energyPointingGameCheck,
+    pointingGameCheck,
+    relevanceRankAccuracyCheck,
+    topKIoUCheck,
+  ].map((c) => [c.id, c]),
 );
 
 export function getCheck(id: string): AnyCheck {

@@ -13,6 +13,11 @@ export interface DecodedSample {
   boxes: Box[];
   /** Inside-the-boxes mask at model resolution (pixel centres), or null without boxes. */
   boxMask: Uint8Array | null;
+  /**
+   * The sample's segmentation mask at model resolution, or null without one: 1 where the source
+   * pixel nearest to the model pixel's centre is non-zero (see resizeMask).
+   */
+  mask: Uint8Array | null;
 }
 
 /** Decode, orient (EXIF), drop alpha, resize (stretch, bilinear) and normalise one image. */
@@ -49,7 +54,67 @@ export async function decodeSample(sample: Sample, t: InputTransform): Promise<D
   const sx = w / srcW;
   const sy = h / srcH;
   const boxes = sample.boxes.map((b) => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy] as Box);
-  return { pixels, x, boxes, boxMask: boxes.length > 0 ? boxesToMask(boxes, h, w) : null };
+  const mask = sample.mask === null ? null : await decodeMask(sample, sample.mask, srcW, srcH, h, w);
+  return { pixels, x, boxes, boxMask: boxes.length > 0 ? boxesToMask(boxes, h, w) : null, mask };
+}
+
+/**
+ * Read a mask PNG (non-zero in any colour channel = inside; alpha dropped, EXIF orientation
+ * honoured like the image's) and resize it to the model's resolution. The mask must have the
+ * image's size: it annotates the image's pixels.
+ */
+async function decodeMask(
+  sample: Sample,
+  file: string,
+  imageW: number,
+  imageH: number,
+  h: number,
+  w: number,
+): Promise<Uint8Array> {
+  let data: Buffer;
+  let info: sharp.OutputInfo;
+  try {
+    ({ data, info } = await sharp(file, { failOn: 'error' })
+      .rotate()
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw new XauditError('IMAGE_DECODE', `Cannot decode the mask of '${sample.id}' (${file})`, {
+      cause: e,
+      hint: e instanceof Error ? `The decoder said: ${e.message}.` : undefined,
+    });
+  }
+  if (info.width !== imageW || info.height !== imageH) {
+    throw new XauditError(
+      'IMAGE_DECODE',
+      `The mask of '${sample.id}' (${file}) is ${info.width}x${info.height}, the image is ${imageW}x${imageH}`,
+      { hint: 'A mask annotates the pixels of its image: give it the same width and height.' },
+    );
+  }
+  const inside = new Uint8Array(info.width * info.height);
+  const c = info.channels;
+  for (let p = 0; p < inside.length; p++) {
+    for (let k = 0; k < c; k++) if (data[p * c + k] !== 0) inside[p] = 1;
+  }
+  return resizeMask(inside, info.height, info.width, h, w);
+}
+
+/**
+ * Nearest-neighbour resize sampled at pixel centres: model pixel (i, j) takes the source pixel
+ * holding the point ((j + 0.5) * srcW / w, (i + 0.5) * srcH / h). For a mask that is a box drawn
+ * in source pixels this gives exactly boxesToMask's pixel-centre rule, so masks and boxes agree.
+ */
+export function resizeMask(src: Uint8Array, srcH: number, srcW: number, h: number, w: number): Uint8Array {
+  const out = new Uint8Array(h * w);
+  for (let i = 0; i < h; i++) {
+    const si = Math.min(srcH - 1, Math.floor(((i + 0.5) * srcH) / h));
+    for (let j = 0; j < w; j++) {
+      const sj = Math.min(srcW - 1, Math.floor(((j + 0.5) * srcW) / w));
+      out[i * w + j] = src[si * srcW + sj] !== 0 ? 1 : 0;
+    }
+  }
+  return out;
 }
 
 /** sharp may hand back 1 or 3 channels regardless of what we asked for on odd inputs. */

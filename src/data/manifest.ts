@@ -27,6 +27,8 @@ export interface Manifest {
   file: string;
   samples: Sample[];
   hasBoxes: boolean;
+  /** Whether any sample has a segmentation mask (the 'mask' column). */
+  hasMasks: boolean;
   hasGroups: boolean;
 }
 
@@ -111,6 +113,7 @@ export async function loadManifest(file: string, classes: readonly string[]): Pr
     file,
     samples,
     hasBoxes: samples.some((s) => s.boxes.length > 0),
+    hasMasks: samples.some((s) => s.mask !== null),
     hasGroups: samples.some((s) => s.group !== null),
   };
 }
