@@ -1,12 +1,16 @@
+import { firstViolation } from '../audit/validate-options.js';
+import { XauditError } from '../core/errors.js';
 import type { JsonSchema } from '../core/unit.js';
 import { chunks } from '../data/dataset.js';
-import { getMethod } from '../methods/registry.js';
+import { getMethod, methods } from '../methods/registry.js';
 import { spearman } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
 export interface OcclusionAgreementOptions {
-  /** Options of the reference occlusion run. */
+  /** Options of the reference occlusion run (when no other reference is named). */
   occlusion: Record<string, unknown>;
+  /** Any method as the reference: {method: <id>, ...its options}; replaces `occlusion`. */
+  reference?: { method: string } & Record<string, unknown>;
 }
 
 const occlusionMethod = () => getMethod('occlusion');
@@ -29,7 +33,7 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   get schema() {
     schema ??= {
       type: 'object',
-      properties: { occlusion: occlusionMethod().schema },
+      properties: { occlusion: occlusionMethod().schema, reference: referenceSchema() },
       additionalProperties: false,
     };
     return schema;
@@ -39,17 +43,18 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   },
   optionDocs: {
     occlusion:
-      "Options of the occlusion reference map (window, stride, baseline), as for the 'occlusion' method.",
+      "Options of the occlusion reference map (window, stride, baseline), as for the 'occlusion' method; used when `reference` is not given.",
+    reference:
+      "Another method as the reference, compared with the explanation instead of occlusion: {method: <method id>, ...that method's options} (e.g. {method: integrated-gradients, steps: 64}); its options are validated like an explanation's, unset ones take the method's defaults. Default: occlusion with the `occlusion` options.",
   },
   async evaluate(ctx, opts) {
     const samples: SampleScore[] = [];
     let done = 0;
-    const method = occlusionMethod();
-    const options = { ...method.defaults, ...opts.occlusion };
+    const { method, options, unitId } = resolveReference(ctx.checkId, opts);
     for (const part of chunks(ctx.samples, ctx.maxBatch)) {
       const targets = ctx.targets.subarray(done, done + part.length);
       const maps = await ctx.maps(part, targets);
-      const reference = await ctx.mapsOf(method, options, `${ctx.checkId}/occlusion`, part, targets);
+      const reference = await ctx.mapsOf(method, options, unitId, part, targets);
       for (let i = 0; i < part.length; i++) {
         const rho = spearman(maps[i].map, reference[i].map);
         samples.push(
@@ -65,3 +70,48 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   },
   summarize: () => ({ stats: {} }),
 };
+
+/**
+ * `reference` per method: its `method` names a registered method and the rest must
+ * pass that method's option schema. Written as "method is not X, or the options fit
+ * X" (if/then without a `then` key), so a wrong option gets X's own did-you-mean.
+ */
+function referenceSchema(): JsonSchema {
+  const ids = Object.keys(methods);
+  return {
+    type: 'object',
+    properties: { method: { enum: ids } },
+    required: ['method'],
+    allOf: ids.map((id) => {
+      const own = methods[id].schema;
+      return {
+        anyOf: [
+          { not: { properties: { method: { const: id } } } },
+          { ...own, properties: { ...((own.properties as JsonSchema | undefined) ?? {}), method: {} } },
+        ],
+      };
+    }),
+  };
+}
+
+function resolveReference(
+  checkId: string,
+  opts: OcclusionAgreementOptions,
+): { method: ReturnType<typeof getMethod>; options: Record<string, unknown>; unitId: string } {
+  if (opts.reference === undefined) {
+    const method = occlusionMethod();
+    // The unit id of the occlusion reference is unchanged, so existing specs keep their numbers and caches.
+    return { method, options: { ...method.defaults, ...opts.occlusion }, unitId: `${checkId}/occlusion` };
+  }
+  const { method: id, ...given } = opts.reference;
+  // getMethod throws SPEC_REFERENCE with a did-you-mean; run.ts turns both errors into an errored check.
+  const method = getMethod(id);
+  const options = { ...structuredClone(method.defaults as Record<string, unknown>), ...given };
+  const v = firstViolation(method.schema, options);
+  if (v !== null) {
+    throw new XauditError('SPEC_INVALID', `${v.message} in reference.${v.path.join('.')} (method '${id}')`, {
+      hint: v.hint,
+    });
+  }
+  return { method, options, unitId: `${checkId}/reference` };
+}

@@ -6,10 +6,14 @@ import { attributionMassInBox } from './attribution-mass-in-box.js';
 import { attributionMassInRegion } from './attribution-mass-in-region.js';
 import { backgroundSwap } from './background-swap.js';
 import { completeness } from './completeness.js';
+import { deletion } from './deletion.js';
 import { energyPointingGameCheck } from './energy-pointing-game.js';
+import { faithfulnessCorrelation } from './faithfulness-correlation.js';
+import { insertion } from './insertion.js';
 import { occlusionAgreement } from './occlusion-agreement.js';
 import { pointingGameCheck } from './pointing-game.js';
 import { relevanceRankAccuracyCheck } from './relevance-rank-accuracy.js';
+import { road } from './road.js';
 import { topKIoUCheck } from './top-k-iou.js';
 import type { AnyCheck } from './types.js';
 
@@ -20,6 +24,10 @@ export const checks: Record<string, AnyCheck> = Object.fromEntries(
     attributionMassInBox,
     completeness,
     occlusionAgreement,
+    deletion,
+    insertion,
+    road,
+    faithfulnessCorrelation,
     adversarialAccuracy,
     backgroundSwap,
     attributionMassInRegion,

@@ -1,0 +1,273 @@
+/**
+ * Shared core of the perturbation checks (deletion, insertion, ROAD, faithfulness
+ * correlation): pixel orderings, fill images, the target's score from logits, and
+ * forward passes of many perturbed inputs in ctx.maxBatch chunks.
+ */
+
+import { rngFor } from '../../core/rng.js';
+import type { JsonSchema } from '../../core/unit.js';
+import { chunks } from '../../data/dataset.js';
+import type { InputTransform } from '../../data/input.js';
+import { normalise } from '../../data/input.js';
+import { gaussianBlur } from '../../methods/_core/blur.js';
+import type { Model } from '../../models/model.js';
+import type { CheckContext, SampleScore } from '../types.js';
+import { hasNaN } from './stats.js';
+
+/** What replaces removed pixels: a constant pixel value, a Gaussian blur of the image, or uniform noise. */
+export type Fill = { constant: number } | { blur: number } | 'blur' | 'noise';
+
+/** Gaussian sigma (in pixels) of `fill: blur`: RISE's insertion blur (gaussian_blur2d(klen=11, ksig=5)). */
+export const DEFAULT_BLUR_SIGMA = 5;
+
+export const fillSchema: JsonSchema = {
+  oneOf: [
+    { enum: ['blur', 'noise'] },
+    {
+      type: 'object',
+      properties: { constant: { type: 'number' } },
+      required: ['constant'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { blur: { type: 'number', exclusiveMinimum: 0 } },
+      required: ['blur'],
+      additionalProperties: false,
+    },
+  ],
+};
+
+export const fillDoc =
+  "{constant: v} (a pixel value in input.range, normalised like the input; Quantus' perturb_baseline as a number, where Quantus' 'black' is the sample's own minimum and ours is v = range[0]), blur (Gaussian blur of the image, sigma 5 pixels, scipy's reflect border, truncate 4: RISE's insertion start, whose kernel is cut at 11 pixels), {blur: sigma}, or noise (uniform pixel values in input.range, seeded per sample: Quantus' 'uniform' baseline).";
+
+/** The fill image of one sample (normalised, [h*w*c]). */
+export function fillImage(
+  fill: Fill,
+  x: Float32Array,
+  input: InputTransform,
+  seed: number,
+  unitId: string,
+  sampleId: string,
+): Float32Array {
+  const [h, w, c] = input.shape;
+  if (fill === 'blur' || (typeof fill === 'object' && 'blur' in fill)) {
+    // The kernel sums to 1, so blurring the normalised image equals normalising the blurred pixels.
+    return gaussianBlur(x, h, w, c, fill === 'blur' ? DEFAULT_BLUR_SIGMA : fill.blur);
+  }
+  const out = new Float32Array(h * w * c);
+  if (fill === 'noise') {
+    const rng = rngFor(seed, `${unitId}/fill`, sampleId);
+    const [lo, hi] = input.range;
+    for (let p = 0; p < out.length; p++) out[p] = normalise(input, lo + (hi - lo) * rng.at(p), p % c);
+    return out;
+  }
+  for (let p = 0; p < out.length; p++) out[p] = normalise(input, fill.constant, p % c);
+  return out;
+}
+
+/** Why a map cannot order pixels, or null when it can. */
+export function mapProblem(map: Float32Array): string | null {
+  if (hasNaN(map)) return 'the attribution contains NaN';
+  for (let p = 1; p < map.length; p++) if (map[p] !== map[0]) return null;
+  return 'the attribution is constant, so it orders no pixel';
+}
+
+/**
+ * Pixel indices by map value, most relevant (largest signed value) first, or least
+ * relevant first. Ties keep pixel (row-major) order: the sort is stable.
+ */
+export function pixelOrder(map: Float32Array, order: 'most' | 'least'): Int32Array {
+  const idx = Array.from({ length: map.length }, (_, i) => i);
+  idx.sort(order === 'most' ? (a, b) => map[b] - map[a] : (a, b) => map[a] - map[b]);
+  return Int32Array.from(idx);
+}
+
+/** Pixels perturbed after step i of `steps` (i = 0..steps): round(i * n / steps), as even as possible. */
+export function stepBoundaries(n: number, steps: number): Int32Array {
+  const s = Math.min(steps, n);
+  const out = new Int32Array(s + 1);
+  for (let i = 0; i <= s; i++) out[i] = Math.round((i * n) / s);
+  return out;
+}
+
+/** Composite trapezoidal rule over the points (xs[i], ys[i]). */
+export function trapezoid(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  let area = 0;
+  for (let i = 1; i < xs.length; i++) area += ((xs[i] - xs[i - 1]) * (ys[i] + ys[i - 1])) / 2;
+  return area;
+}
+
+/**
+ * The target's score in one row of logits: 'probability' is the softmax (a single
+ * sigmoid unit: sigmoid(z) for target 1, 1 - sigmoid(z) for target 0), computed from
+ * the logits whether or not the model ends in an activation; 'logit' is the
+ * pre-activation value (a single unit: z for target 1, -z for target 0).
+ */
+export function targetScore(
+  logits: Float32Array,
+  row: number,
+  k: number,
+  target: number,
+  output: 'probability' | 'logit',
+): number {
+  if (k === 1) {
+    const z = logits[row];
+    if (output === 'logit') return target === 1 ? z : -z;
+    const p = 1 / (1 + Math.exp(-z));
+    return target === 1 ? p : 1 - p;
+  }
+  const o = row * k;
+  if (output === 'logit') return logits[o + target];
+  let max = Number.NEGATIVE_INFINITY;
+  for (let q = 0; q < k; q++) max = Math.max(max, logits[o + q]);
+  let sum = 0;
+  for (let q = 0; q < k; q++) sum += Math.exp(logits[o + q] - max);
+  return Math.exp(logits[o + target] - max) / sum;
+}
+
+/**
+ * Forward `rows` inputs built on demand by `build(row, out)` in chunks of at most
+ * maxBatch rows; returns their logits, [rows, outputs]. Each input is built right
+ * before its chunk runs, so memory holds one chunk, not every perturbed image.
+ */
+export async function forwardRows(
+  model: Model,
+  size: number,
+  rows: number,
+  maxBatch: number,
+  build: (row: number, out: Float32Array) => void,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
+  const k = model.info.outputs;
+  const logits = new Float32Array(rows * k);
+  const batch = Math.max(1, maxBatch);
+  const x = new Float32Array(Math.min(rows, batch) * size);
+  for (let start = 0; start < rows; start += batch) {
+    signal?.throwIfAborted();
+    const n = Math.min(batch, rows - start);
+    for (let r = 0; r < n; r++) build(start + r, x.subarray(r * size, (r + 1) * size));
+    const out = await model.forward(n === x.length / size ? x : x.subarray(0, n * size), n);
+    logits.set(out.logits.subarray(0, n * k), start * k);
+  }
+  return logits;
+}
+
+export interface CurveOptions {
+  order: 'most' | 'least';
+  steps: number;
+  fill: Fill;
+  output: 'probability' | 'logit';
+}
+
+export const curveSchemaProperties: JsonSchema = {
+  order: { enum: ['most', 'least'] },
+  steps: { type: 'integer', minimum: 1 },
+  fill: fillSchema,
+  output: { enum: ['probability', 'logit'] },
+};
+
+/** One sample's curve: the target's score after each step, at the fraction of pixels perturbed. */
+export interface Curve {
+  fractions: Float64Array;
+  values: Float64Array;
+}
+
+/**
+ * Deletion and insertion curves of one chunk of samples. Point i of a sample is
+ * `start` with its first boundaries[i] pixels in map order taken from `end`:
+ * deletion goes from the image (start) to the fill (end), insertion from the fill
+ * to the image. The clean image's point comes from ctx.logits (cached), so a curve
+ * of `steps` steps costs `steps` forward passes per sample.
+ */
+export async function curves(
+  ctx: CheckContext,
+  mode: 'deletion' | 'insertion',
+  opts: CurveOptions,
+  part: CheckContext['samples'],
+  targets: Int32Array,
+  maps: readonly Float32Array[],
+): Promise<(Curve | string)[]> {
+  const [h, w, c] = ctx.input.shape;
+  const n = h * w;
+  const size = n * c;
+  const k = ctx.model.info.outputs;
+  const { x } = await ctx.dataset.stack(part);
+  const clean = await ctx.logits(part);
+  const bounds = stepBoundaries(n, opts.steps);
+  const steps = bounds.length - 1;
+  const problems = maps.map(mapProblem);
+  const live = part.flatMap((_, i) => (problems[i] === null ? [i] : []));
+  const orders = new Map<number, Int32Array>();
+  const starts = new Map<number, Float32Array>();
+  const ends = new Map<number, Float32Array>();
+  for (const i of live) {
+    const image = x.subarray(i * size, (i + 1) * size);
+    const filled = fillImage(opts.fill, image, ctx.input, ctx.seed, ctx.checkId, part[i].id);
+    orders.set(i, pixelOrder(maps[i], opts.order));
+    starts.set(i, mode === 'deletion' ? image : filled);
+    ends.set(i, mode === 'deletion' ? filled : image);
+  }
+  // Row r of the forward queue is sample live[floor(r / steps)] at its point (deletion: 1..steps, insertion: 0..steps-1).
+  const offset = mode === 'deletion' ? 1 : 0;
+  const logits = await forwardRows(
+    ctx.model,
+    size,
+    live.length * steps,
+    ctx.maxBatch,
+    (row, out) => {
+      const i = live[Math.floor(row / steps)];
+      const point = (row % steps) + offset;
+      const order = orders.get(i) as Int32Array;
+      const end = ends.get(i) as Float32Array;
+      out.set(starts.get(i) as Float32Array);
+      for (let j = 0; j < bounds[point]; j++) {
+        const p = order[j] * c;
+        for (let q = 0; q < c; q++) out[p + q] = end[p + q];
+      }
+    },
+    ctx.signal,
+  );
+  const result: (Curve | string)[] = problems.map((p) => p ?? '');
+  for (const [j, i] of live.entries()) {
+    const fractions = Float64Array.from(bounds, (b) => b / n);
+    const values = new Float64Array(steps + 1);
+    const cleanPoint = mode === 'deletion' ? 0 : steps;
+    values[cleanPoint] = targetScore(clean, i, k, targets[i], opts.output);
+    for (let s = 0; s < steps; s++) {
+      values[s + offset] = targetScore(logits, j * steps + s, k, targets[i], opts.output);
+    }
+    result[i] = values.some(Number.isNaN)
+      ? 'the model output on a perturbed input is NaN'
+      : { fractions, values };
+  }
+  return result;
+}
+
+/** evaluate() of deletion and insertion: the normalised AUC of each sample's curve. */
+export async function evaluateCurves(
+  ctx: CheckContext,
+  mode: 'deletion' | 'insertion',
+  opts: CurveOptions,
+): Promise<SampleScore[]> {
+  const samples: SampleScore[] = [];
+  let done = 0;
+  for (const part of chunks(ctx.samples, ctx.maxBatch)) {
+    const targets = ctx.targets.subarray(done, done + part.length);
+    const maps = (await ctx.maps(part, targets)).map((m) => m.map);
+    for (const curve of await curves(ctx, mode, opts, part, targets, maps)) {
+      if (typeof curve === 'string') {
+        samples.push({ score: null, error: curve });
+        continue;
+      }
+      const last = curve.values.length - 1;
+      samples.push({
+        score: trapezoid(curve.fractions, curve.values),
+        details: { start: curve.values[0], end: curve.values[last], steps: last },
+      });
+    }
+    done += part.length;
+    ctx.progress(done);
+  }
+  return samples;
+}
