@@ -5,16 +5,21 @@ import { basename, extname, join } from 'node:path';
 import { XauditError } from '../core/errors.js';
 import { createOnnxModel } from './engines/onnxruntime.js';
 import { TfjsModel } from './engines/tfjs-model.js';
+import { importKeras } from './importers/keras-file.js';
 import { importOnnx } from './importers/onnx.js';
 import { importTfjsLayers } from './importers/tfjs-layers.js';
 import type { EngineKind, Model } from './model.js';
 
-export const SUPPORTED_FORMATS = ['tfjs layers model (model.json + weight shards)', 'ONNX (.onnx)'] as const;
+export const SUPPORTED_FORMATS = [
+  'tfjs layers model (model.json + weight shards)',
+  'Keras 3 (.keras)',
+  'Keras HDF5 (.h5, .hdf5)',
+  'ONNX (.onnx)',
+] as const;
+
+const KERAS_EXTENSIONS = new Set(['.keras', '.h5', '.hdf5']);
 
 const NOT_YET: Record<string, string> = {
-  '.keras': 'Keras v3 (.keras)',
-  '.h5': 'Keras HDF5 (.h5)',
-  '.hdf5': 'Keras HDF5 (.hdf5)',
   '.pb': 'TensorFlow SavedModel / frozen graph',
   '.tflite': 'TensorFlow Lite',
   '.pt': 'PyTorch',
@@ -42,7 +47,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
     const imported = await importOnnx(file);
     return createOnnxModel(imported, opts.engine ?? 'auto');
   }
-  if (ext !== '.json') {
+  if (ext !== '.json' && !KERAS_EXTENSIONS.has(ext)) {
     throw new XauditError(
       'MODEL_FORMAT',
       `${file}: unrecognised model file '${basename(file)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`,
@@ -57,7 +62,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
       { location: { file } },
     );
   }
-  const { graph, info } = await importTfjsLayers(file);
+  const { graph, info } = KERAS_EXTENSIONS.has(ext) ? await importKeras(file) : await importTfjsLayers(file);
   return TfjsModel.create(graph, info, engine);
 }
 

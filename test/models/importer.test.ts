@@ -242,7 +242,7 @@ describe('loadModel', () => {
   });
 
   it('says which formats are not supported yet', async () => {
-    for (const ext of ['keras', 'h5']) {
+    for (const ext of ['pb', 'tflite']) {
       const f = join(tmp, `m.${ext}`);
       copyFileSync(join(MODELS_DIR, 'tiny-linear', 'weights.bin'), f);
       await expectError(loadModel(f), 'MODEL_FORMAT', 'not supported yet', 'tfjs layers', 'ONNX');

@@ -11,7 +11,7 @@ import type { LayerInfo, ModelInfo } from '../model.js';
 import { asObject, formatError, isObject } from './json-fields.js';
 import { convertLayer } from './keras-layers.js';
 import { type KerasLayer, type KerasTopology, parseTopology } from './keras-topology.js';
-import { readWeights } from './tfjs-weights.js';
+import { type NamedWeight, readWeights } from './tfjs-weights.js';
 
 export interface ImportedModel {
   graph: IrGraph;
@@ -34,6 +34,16 @@ export async function importTfjsLayers(modelJson: string): Promise<ImportedModel
     throw formatError(modelJson, 'no modelTopology; not a tfjs layers model');
   const topology = parseTopology(json.modelTopology, modelJson);
   const weights = await readWeights(json.weightsManifest, modelJson);
+  return buildLayersModel(topology, weights, modelJson, 'tfjs-layers');
+}
+
+/** Converts a parsed Keras topology with its weights (keyed `<layer>/<param>`); shared with the Keras importer. */
+export function buildLayersModel(
+  topology: KerasTopology,
+  weights: Map<string, NamedWeight>,
+  modelJson: string,
+  format: ModelInfo['format'],
+): ImportedModel {
   const ordered = topoSort(topology, modelJson);
 
   const nodes: IrNode[] = [];
@@ -46,7 +56,7 @@ export async function importTfjsLayers(modelJson: string): Promise<ImportedModel
   }
   const graph: IrGraph = { nodes, input: topology.input, output: topology.output };
   const finalActivation = splitFinalActivation(graph, topology, layerOut, ordered);
-  return { graph, info: buildInfo(graph, ordered, layerOut, finalActivation, modelJson) };
+  return { graph, info: buildInfo(graph, ordered, layerOut, finalActivation, modelJson, format) };
 }
 
 async function readModelJson(file: string): Promise<Record<string, unknown>> {
@@ -135,6 +145,7 @@ function buildInfo(
   layerOut: Map<string, IrNode>,
   finalActivation: ModelInfo['finalActivation'],
   file: string,
+  format: ModelInfo['format'],
 ): ModelInfo {
   const input = graph.nodes[0];
   const inputShape = toInputShape(input.shape, file);
@@ -158,7 +169,7 @@ function buildInfo(
       spatial: s.length === 3 && s[0] > 1 && s[1] > 1,
     });
   }
-  return { format: 'tfjs-layers', inputShape, outputs: out.shape[0], finalActivation, layers };
+  return { format, inputShape, outputs: out.shape[0], finalActivation, layers };
 }
 
 /** Images are [h, w, c]; a flat feature vector [d] is treated as [1, 1, d]. */
