@@ -10,8 +10,10 @@ import { deletion } from './deletion.js';
 import { energyPointingGameCheck } from './energy-pointing-game.js';
 import { faithfulnessCorrelation } from './faithfulness-correlation.js';
 import { insertion } from './insertion.js';
+import { modelParameterRandomisation } from './model-parameter-randomisation.js';
 import { occlusionAgreement } from './occlusion-agreement.js';
 import { pointingGameCheck } from './pointing-game.js';
+import { randomLogit } from './random-logit.js';
 import { relevanceRankAccuracyCheck } from './relevance-rank-accuracy.js';
 import { road } from './road.js';
 import { topKIoUCheck } from './top-k-iou.js';
@@ -35,6 +37,8 @@ export const checks: Record<string, AnyCheck> = Object.fromEntries(
     pointingGameCheck,
     relevanceRankAccuracyCheck,
     topKIoUCheck,
+    modelParameterRandomisation,
+    randomLogit,
   ].map((c) => [c.id, c]),
 );
 
