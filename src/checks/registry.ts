@@ -9,6 +9,7 @@ import { completeness } from './completeness.js';
 import { deletion } from './deletion.js';
 import { energyPointingGameCheck } from './energy-pointing-game.js';
 import { faithfulnessCorrelation } from './faithfulness-correlation.js';
+import { groupFairness } from './group-fairness.js';
 import { insertion } from './insertion.js';
 import { modelParameterRandomisation } from './model-parameter-randomisation.js';
 import { occlusionAgreement } from './occlusion-agreement.js';
@@ -39,6 +40,7 @@ export const checks: Record<string, AnyCheck> = Object.fromEntries(
     topKIoUCheck,
     modelParameterRandomisation,
     randomLogit,
+    groupFairness,
   ].map((c) => [c.id, c]),
 );
 
