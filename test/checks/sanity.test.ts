@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
 import type { PreparedAudit } from '../../src/audit/prepare.js';
 import { runAudit } from '../../src/audit/run.js';
+import { spearman } from '../../src/checks/_core/stats.js';
 import { modelParameterRandomisation as mprt } from '../../src/checks/model-parameter-randomisation.js';
 import { randomLogit } from '../../src/checks/random-logit.js';
 import type { ExplanationHandle, SampleScore } from '../../src/checks/types.js';
@@ -20,10 +21,13 @@ import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
 import { loadManifest } from '../../src/data/manifest.js';
 import type { Method } from '../../src/methods/types.js';
+import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
+import { randomiseGraph } from '../../src/models/randomise.js';
 import { checkContext } from '../helpers/check-context.js';
 import { linearModel } from '../helpers/linear-model.js';
+import { GraphBuilder } from '../models/helpers/ir-build.js';
 
 const H = 16;
 const CLASSES = ['a', 'b', 'c'];
@@ -203,6 +207,36 @@ describe('model-parameter-randomisation', () => {
       'layer:conv3',
     ]);
     expect(top2[0].details!['layer:conv3']).toBe(cascading[0].details!['layer:conv3']);
+  });
+
+  it('on one dense layer the score is Spearman of the weight column before and after (closed form)', async () => {
+    // logits = W^T flatten(x) + b: the saliency of class t is |W[:, t]|, channel-summed per pixel.
+    const b = new GraphBuilder();
+    const out = b.dense('fc', b.unary('flat', 'flatten', b.input([H, H, 3])), 3);
+    const { graph, info } = b.build(out);
+    const model = await TfjsModel.create(graph, info, 'cpu');
+    const prepared = await prepare(
+      '  - { id: r, check: model-parameter-randomisation, explanation: sal, expect: { mean: { "<=": 1 } } }\n',
+      model,
+    );
+    const got = await mprt.evaluate(checkContext(prepared), mprt.defaults);
+    const fresh = randomiseGraph(graph, info, ['fc'], 5).nodes.find((n) => n.name === 'fc')!;
+    // Saliency's default abs=True takes |gradient| per channel before the channel sum.
+    const column = (kernel: Float32Array, t: number) =>
+      Float64Array.from({ length: H * H }, (_, p) => {
+        let m = 0;
+        for (let c = 0; c < 3; c++) m += Math.abs(kernel[(p * 3 + c) * 3 + t]);
+        return m;
+      });
+    if (out.op !== 'dense' || fresh.op !== 'dense') throw new Error('fc is not dense');
+    for (const [i, s] of prepared.datasets.get('val')!.samples.entries()) {
+      const t = s.labelIndex;
+      expect(got[i].score).toBeCloseTo(
+        spearman(column(out.weights.kernel, t), column(fresh.weights.kernel, t)),
+        5,
+      );
+    }
+    model.dispose();
   });
 
   it('refuses more layers than the model has, and a model that cannot be randomised', async () => {
