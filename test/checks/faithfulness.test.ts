@@ -85,6 +85,9 @@ function context(s: Scene): CheckContext {
     async mapsOf() {
       throw new Error('not used');
     },
+    async attributeInputs() {
+      throw new Error('not used');
+    },
     async logits(part) {
       return (await s.model.forward(stackX(part), part.length)).logits;
     },

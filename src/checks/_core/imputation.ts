@@ -35,30 +35,25 @@ export function linearImputation(
   removed: Uint8Array,
 ): Float32Array {
   const out = x.slice();
-  const unknowns: number[] = [];
   const id = new Int32Array(h * w).fill(-1);
-  for (let p = 0; p < h * w; p++) {
-    if (removed[p]) {
-      id[p] = unknowns.length;
-      unknowns.push(p);
-    }
-  }
-  const m = unknowns.length;
+  let m = 0;
+  for (let p = 0; p < h * w; p++) if (removed[p]) id[p] = m++;
   if (m === 0) return out;
   if (m === h * w) throw new Error('linear imputation needs at least one kept pixel');
-  // Sparse rows: diagonal S_i, off-diagonal (unknown j, w_ij), and kept neighbours for the right-hand side.
+  const unknowns = new Int32Array(m);
+  for (let p = 0; p < h * w; p++) if (id[p] >= 0) unknowns[id[p]] = p;
+  // CSR rows of the system: diagonal S_i, off-diagonal (unknown j, w_ij); b_i = sum_{j kept} w_ij x_j per channel.
   const diag = new Float64Array(m);
-  const offIdx: number[][] = [];
-  const offW: number[][] = [];
-  const keptIdx: number[][] = [];
-  const keptW: number[][] = [];
+  const rowStart = new Int32Array(m + 1);
+  const cols = new Int32Array(8 * m);
+  const vals = new Float64Array(8 * m);
+  const b = new Float64Array(m * c);
+  const v = new Float64Array(m * c);
+  let nnz = 0;
   for (let i = 0; i < m; i++) {
     const r = Math.floor(unknowns[i] / w);
     const col = unknowns[i] % w;
-    const oi: number[] = [];
-    const ow: number[] = [];
-    const ki: number[] = [];
-    const kw: number[] = [];
+    let keptWeight = 0;
     for (const [dr, dc, wt] of NEIGHBOURS) {
       const rr = r + dr;
       const cc = col + dc;
@@ -66,93 +61,120 @@ export function linearImputation(
       diag[i] += wt;
       const q = rr * w + cc;
       if (id[q] >= 0) {
-        oi.push(id[q]);
-        ow.push(wt);
+        cols[nnz] = id[q];
+        vals[nnz++] = wt;
       } else {
-        ki.push(q);
-        kw.push(wt);
+        keptWeight += wt;
+        for (let ch = 0; ch < c; ch++) b[i * c + ch] += wt * x[q * c + ch];
       }
     }
-    offIdx.push(oi);
-    offW.push(ow);
-    keptIdx.push(ki);
-    keptW.push(kw);
+    rowStart[i + 1] = nnz;
+    // Start from the weighted mean of the kept neighbours (0 where there are none).
+    if (keptWeight > 0) for (let ch = 0; ch < c; ch++) v[i * c + ch] = b[i * c + ch] / keptWeight;
   }
-  const apply = (v: Float64Array, into: Float64Array) => {
-    for (let i = 0; i < m; i++) {
-      let s = diag[i] * v[i];
-      const oi = offIdx[i];
-      const ow = offW[i];
-      for (let t = 0; t < oi.length; t++) s -= ow[t] * v[oi[t]];
-      into[i] = s;
-    }
+  // One CG per channel: the channels share the matrix but converge independently.
+  const bc = new Float64Array(m);
+  const vc = new Float64Array(m);
+  const work = {
+    r: new Float64Array(m),
+    z: new Float64Array(m),
+    d: new Float64Array(m),
+    q: new Float64Array(m),
   };
-  const b = new Float64Array(m);
-  const v = new Float64Array(m);
-  const r = new Float64Array(m);
-  const z = new Float64Array(m);
-  const d = new Float64Array(m);
-  const q = new Float64Array(m);
   for (let ch = 0; ch < c; ch++) {
-    let bNorm = 0;
     for (let i = 0; i < m; i++) {
-      let s = 0;
-      const ki = keptIdx[i];
-      const kw = keptW[i];
-      for (let t = 0; t < ki.length; t++) s += kw[t] * x[ki[t] * c + ch];
-      b[i] = s;
-      bNorm += s * s;
-      // Start from the weighted mean of the kept neighbours (0 where there are none).
-      v[i] = ki.length > 0 ? s / kw.reduce((a, e) => a + e, 0) : 0;
+      bc[i] = b[i * c + ch];
+      vc[i] = v[i * c + ch];
     }
-    conjugateGradient(apply, diag, b, v, r, z, d, q, Math.sqrt(bNorm));
-    for (let i = 0; i < m; i++) out[unknowns[i] * c + ch] = v[i];
+    conjugateGradient({ m, diag, rowStart, cols, vals }, bc, vc, work);
+    for (let i = 0; i < m; i++) out[unknowns[i] * c + ch] = vc[i];
   }
   return out;
 }
 
+interface System {
+  m: number;
+  diag: Float64Array;
+  rowStart: Int32Array;
+  cols: Int32Array;
+  vals: Float64Array;
+}
+
+/** into = A v. */
+function apply(s: System, v: Float64Array, into: Float64Array): void {
+  const { m, diag, rowStart, cols, vals } = s;
+  for (let i = 0; i < m; i++) {
+    let acc = diag[i] * v[i];
+    const end = rowStart[i + 1];
+    for (let t = rowStart[i]; t < end; t++) acc -= vals[t] * v[cols[t]];
+    into[i] = acc;
+  }
+}
+
 /** Jacobi-preconditioned CG for the SPD system A v = b, in place on v (the start). */
 function conjugateGradient(
-  apply: (v: Float64Array, into: Float64Array) => void,
-  diag: Float64Array,
+  s: System,
   b: Float64Array,
   v: Float64Array,
-  r: Float64Array,
-  z: Float64Array,
-  d: Float64Array,
-  q: Float64Array,
-  bNorm: number,
+  work: { r: Float64Array; z: Float64Array; d: Float64Array; q: Float64Array },
 ): void {
-  const m = b.length;
-  apply(v, q);
+  const { m, diag } = s;
+  const { r, z, d, q } = work;
+  apply(s, v, q);
   let rz = 0;
   let rr = 0;
+  let bb = 0;
   for (let i = 0; i < m; i++) {
     r[i] = b[i] - q[i];
     z[i] = r[i] / diag[i];
     d[i] = z[i];
     rz += r[i] * z[i];
     rr += r[i] * r[i];
+    bb += b[i] * b[i];
   }
-  // Far below float32 resolution of the result; the iteration cap is a guard, CG needs at most m steps in exact arithmetic.
-  const tol = 1e-12 * Math.max(bNorm, 1e-30);
-  for (let it = 0; it < 10 * m + 100 && Math.sqrt(rr) > tol; it++) {
-    apply(d, q);
-    let dq = 0;
-    for (let i = 0; i < m; i++) dq += d[i] * q[i];
-    if (dq <= 0) break;
+  // Residual below 1e-10 of |b|: far below float32 resolution of the result. CG needs at most m
+  // steps in exact arithmetic; the cap is a guard.
+  const tol = 1e-20 * Math.max(bb, 1e-300);
+  for (let it = 0; it < 10 * m + 100 && rr > tol && rz > 0; it++) {
+    apply(s, d, q);
+    const dq = dot(d, q, m);
+    if (!(dq > 0)) break;
     const alpha = rz / dq;
-    let rzNext = 0;
-    rr = 0;
-    for (let i = 0; i < m; i++) {
-      v[i] += alpha * d[i];
-      r[i] -= alpha * q[i];
-      z[i] = r[i] / diag[i];
-      rzNext += r[i] * z[i];
-      rr += r[i] * r[i];
-    }
-    const beta = rzNext / rz;
-    rz = rzNext;
+    const next = step(v, r, z, d, q, diag, alpha, m);
+    rr = next.rr;
+    const beta = next.rz / rz;
+    rz = next.rz;
     for (let i = 0; i < m; i++) d[i] = z[i] + beta * d[i];
   }
+}
+
+function dot(a: Float64Array, b: Float64Array, m: number): number {
+  let s = 0;
+  for (let i = 0; i < m; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** v += alpha d, r -= alpha q, z = r / diag; returns r.z and r.r. */
+function step(
+  v: Float64Array,
+  r: Float64Array,
+  z: Float64Array,
+  d: Float64Array,
+  q: Float64Array,
+  diag: Float64Array,
+  alpha: number,
+  m: number,
+): { rz: number; rr: number } {
+  let rz = 0;
+  let rr = 0;
+  for (let i = 0; i < m; i++) {
+    v[i] += alpha * d[i];
+    const ri = r[i] - alpha * q[i];
+    r[i] = ri;
+    const zi = ri / diag[i];
+    z[i] = zi;
+    rz += ri * zi;
+    rr += ri * ri;
+  }
+  return { rz, rr };
 }
