@@ -81,10 +81,14 @@ describe('Keras import reproduces Keras', () => {
     }
   }
 
-  it('imports the .keras and .h5 of one model to the same graph and layer list', async () => {
-    for (const name of ['sequential', 'functional']) {
-      const a = await importKeras(join(DIR, `${name}.keras`));
-      const b = await importKeras(join(DIR, `${name}.h5`));
+  it('imports the .keras and .h5 files of one model to the same graph and layer list', async () => {
+    for (const [x, y] of [
+      ['sequential.keras', 'sequential.h5'],
+      ['functional.keras', 'functional.h5'],
+      ['functional.h5', 'functional-keras2.h5'],
+    ]) {
+      const a = await importKeras(join(DIR, x));
+      const b = await importKeras(join(DIR, y));
       expect(a.info).toEqual(b.info);
       expect(a.graph).toEqual(b.graph);
     }

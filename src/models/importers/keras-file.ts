@@ -174,19 +174,38 @@ function importLegacyHdf5(bytes: Uint8Array, file: string): ImportedModel {
     const group = root === '/' ? layer.name : `${root}/${layer.name}`;
     if (!h5.hasGroup(group))
       throw formatError(file, `no weights for layer '${layer.name}' (no group ${group})`);
-    const names = h5.attr(group, 'weight_names');
-    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
-      throw formatError(file, `group ${group} has no weight_names list`);
-    }
+    const names = stringListAttr(h5, group, 'weight_names');
     addLayerWeights(
       weights,
       layer,
       params,
-      (names as string[]).map((n) => `${group}/${n}`),
+      names.map((n) => `${group}/${n}`),
       h5,
     );
   }
   return buildLayersModel(topology, weights, file, 'keras');
+}
+
+/**
+ * A list-of-strings attribute; Keras 2 splits one that would pass HDF5's 64 KiB header limit into
+ * `<name>0`, `<name>1`, ... (keras.saving.legacy.hdf5_format.save_attributes_to_hdf5_group).
+ */
+function stringListAttr(h5: Hdf5File, group: string, name: string): string[] {
+  const whole = h5.attr(group, name);
+  const chunks: unknown[] = [];
+  if (whole !== undefined) chunks.push(whole);
+  else
+    for (let i = 0; h5.attr(group, `${name}${i}`) !== undefined; i++)
+      chunks.push(h5.attr(group, `${name}${i}`));
+  if (chunks.length === 0) throw formatError(h5.file, `group ${group} has no ${name} attribute`);
+  const out: string[] = [];
+  for (const c of chunks) {
+    if (!Array.isArray(c) || c.some((n) => typeof n !== 'string')) {
+      throw formatError(h5.file, `the ${name} attribute of ${group} is not a list of strings`);
+    }
+    out.push(...(c as string[]));
+  }
+  return out;
 }
 
 function addLayerWeights(

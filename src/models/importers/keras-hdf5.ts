@@ -50,7 +50,7 @@ export class Hdf5File {
   attr(path: string, name: string): unknown {
     const obj = path === '/' ? this.root : this.lookup(path);
     if (obj === null) throw hdf5Error(this.file, `no group '${path}'`);
-    return guard(this.file, `the attributes of '${path}'`, () => obj.attrs[name]);
+    return guard(this.file, `the attributes of '${path}'`, () => unpad(obj.attrs[name]));
   }
 
   /** A float32 dataset, copied into a Float32Array. */
@@ -112,6 +112,13 @@ function checkLength(bytes: Uint8Array, file: string): void {
       `truncated HDF5 file: ${bytes.length} bytes, its superblock says ${end} (incomplete download or copy?)`,
     );
   }
+}
+
+/** Fixed-length HDF5 strings (numpy 'S', what Keras 2 writes) come NUL-padded; h5py strips the padding too. */
+function unpad(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\0+$/, '');
+  if (Array.isArray(v)) return v.map(unpad);
+  return v;
 }
 
 function isNumberList(v: unknown): v is number[] {
