@@ -6,6 +6,8 @@ import { sumChannels } from '../core/tensor.js';
 import { chunks, type Dataset } from '../data/dataset.js';
 import type { Sample } from '../data/manifest.js';
 import { methods } from '../methods/registry.js';
+import type { AnyMethod } from '../methods/types.js';
+import type { Model } from '../models/model.js';
 import { VERSION } from '../version.js';
 import type { AttributionCache } from './cache.js';
 import type { PreparedAudit } from './prepare.js';
@@ -76,6 +78,34 @@ export function createCheckContext(o: ContextOptions): CheckContext {
     return r;
   };
 
+  // One method on one batch of normalised inputs, channel-summed per sample.
+  const attributeBatch = async (
+    method: AnyMethod,
+    options: Record<string, unknown>,
+    unitId: string,
+    on: Model,
+    x: Float32Array,
+    ids: string[],
+    targets: Int32Array,
+  ): Promise<SampleMap[]> => {
+    const baselines = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : undefined;
+    const a = await method.attribute(on, { x, n: ids.length, ids }, targets, options, {
+      seed: spec.seed,
+      unitId,
+      input,
+      maxBatch: o.maxBatch,
+      signal: o.signal,
+      baselines,
+      baseDir: dirname(spec.file),
+    });
+    const [, h, w, c] = a.shape;
+    const size = h * w * c;
+    return ids.map((_, i) => ({
+      map: sumChannels(a.values.slice(i * size, (i + 1) * size), c),
+      outputDelta: a.outputDelta === undefined ? null : a.outputDelta[i],
+    }));
+  };
+
   const computeMaps: CheckContext['mapsOf'] = async (
     method,
     options,
@@ -86,33 +116,21 @@ export function createCheckContext(o: ContextOptions): CheckContext {
   ) => {
     const out: SampleMap[] = [];
     let offset = 0;
-    const baselines = method.usesDataBaselines?.(options) === true ? await dataBaselines(unitId) : undefined;
     for (const part of chunks(samples, o.maxBatch)) {
       o.signal?.throwIfAborted();
       const { x } = await o.dataset.stack(part);
-      const a = await method.attribute(
-        on,
-        { x, n: part.length, ids: part.map((s) => s.id) },
-        targets.slice(offset, offset + part.length),
-        options,
-        {
-          seed: spec.seed,
+      const ids = part.map((s) => s.id);
+      out.push(
+        ...(await attributeBatch(
+          method,
+          options,
           unitId,
-          input,
-          maxBatch: o.maxBatch,
-          signal: o.signal,
-          baselines,
-          baseDir: dirname(spec.file),
-        },
+          on,
+          x,
+          ids,
+          targets.slice(offset, offset + part.length),
+        )),
       );
-      const [, h, w, c] = a.shape;
-      const size = h * w * c;
-      for (let i = 0; i < part.length; i++) {
-        out.push({
-          map: sumChannels(a.values.slice(i * size, (i + 1) * size), c),
-          outputDelta: a.outputDelta === undefined ? null : a.outputDelta[i],
-        });
-      }
       offset += part.length;
     }
     return out;
@@ -205,6 +223,26 @@ export function createCheckContext(o: ContextOptions): CheckContext {
       return keys.map((k) => caches.maps.get(k) as SampleMap);
     },
     mapsOf: runMethod,
+    async attributeInputs(x, n, ids, targets) {
+      if (explanation === null) throw new Error(`check '${o.check.id}' has no explanation`);
+      const size = x.length / n;
+      const out: SampleMap[] = [];
+      for (let i = 0; i < n; i += o.maxBatch) {
+        o.signal?.throwIfAborted();
+        const m = Math.min(o.maxBatch, n - i);
+        const maps = await attributeBatch(
+          explanation.method,
+          explanation.options,
+          explanation.id,
+          model,
+          x.slice(i * size, (i + m) * size),
+          ids.slice(i, i + m),
+          targets.slice(i, i + m),
+        );
+        out.push(...maps);
+      }
+      return out;
+    },
     async logits(samples) {
       const missing = samples.filter((s) => !caches.logits.has(s.file));
       for (const part of chunks(missing, o.maxBatch)) {

@@ -4,13 +4,16 @@ import { accuracy } from './accuracy.js';
 import { adversarialAccuracy } from './adversarial-accuracy.js';
 import { attributionMassInBox } from './attribution-mass-in-box.js';
 import { attributionMassInRegion } from './attribution-mass-in-region.js';
+import { avgSensitivity } from './avg-sensitivity.js';
 import { backgroundSwap } from './background-swap.js';
 import { completeness } from './completeness.js';
 import { deletion } from './deletion.js';
 import { energyPointingGameCheck } from './energy-pointing-game.js';
+import { explanationStability } from './explanation-stability.js';
 import { faithfulnessCorrelation } from './faithfulness-correlation.js';
 import { groupFairness } from './group-fairness.js';
 import { insertion } from './insertion.js';
+import { maxSensitivity } from './max-sensitivity.js';
 import { modelParameterRandomisation } from './model-parameter-randomisation.js';
 import { occlusionAgreement } from './occlusion-agreement.js';
 import { pointingGameCheck } from './pointing-game.js';
@@ -33,6 +36,9 @@ export const checks: Record<string, AnyCheck> = Object.fromEntries(
     faithfulnessCorrelation,
     adversarialAccuracy,
     backgroundSwap,
+    maxSensitivity,
+    avgSensitivity,
+    explanationStability,
     attributionMassInRegion,
     energyPointingGameCheck,
     pointingGameCheck,

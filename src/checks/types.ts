@@ -56,6 +56,17 @@ export interface CheckContext {
     targets: Int32Array,
     model?: Model,
   ): Promise<SampleMap[]>;
+  /**
+   * Maps of the check's explanation on any normalised inputs ([n, h, w, c], e.g. perturbed copies
+   * of samples), never cached. `ids` key a stochastic method's RNG: a sample's own id reuses the
+   * noise of its map on the clean input.
+   */
+  attributeInputs(
+    x: Float32Array,
+    n: number,
+    ids: readonly string[],
+    targets: Int32Array,
+  ): Promise<SampleMap[]>;
   /** Pre-activation logits of the model on the samples' clean inputs, [n, outputs] (cached). */
   logits(samples: readonly Sample[]): Promise<Float32Array>;
   /** Report progress: `done` samples of this check finished. */
