@@ -23,7 +23,7 @@ export const deletion: Check<DeletionOptions> = {
   needs: {},
   statistics: [],
   score:
-    "Normalised area under the curve of the target's score against the fraction of pixels removed, trapezoid over [0, 1] with the clean image at 0 and the all-fill image at 1 (with order: least, a higher score is better).",
+    "Normalised area under the curve of the target's score against the fraction of pixels removed, trapezoid over [0, 1] with the clean image at 0 and the all-fill image at 1 (with order: least, a higher score is better). Quantus PixelFlipping's curve is ours without the clean point, and its AUC (np.trapz, dx = 1) equals steps * score - (p(0) + p(1 / steps)) / 2.",
   schema: { type: 'object', properties: curveSchemaProperties, additionalProperties: false },
   defaults: { order: 'most', steps: 100, fill: { constant: 0 }, output: 'probability' },
   optionDocs: {

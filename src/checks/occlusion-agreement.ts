@@ -86,7 +86,7 @@ function referenceSchema(): JsonSchema {
       const own = methods[id].schema;
       return {
         anyOf: [
-          { not: { properties: { method: { const: id } } } },
+          { not: { properties: { method: { const: id } }, required: ['method'] } },
           { ...own, properties: { ...((own.properties as JsonSchema | undefined) ?? {}), method: {} } },
         ],
       };

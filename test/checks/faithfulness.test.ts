@@ -12,7 +12,7 @@ import { deletion } from '../../src/checks/deletion.js';
 import { faithfulnessCorrelation } from '../../src/checks/faithfulness-correlation.js';
 import { insertion } from '../../src/checks/insertion.js';
 import { road } from '../../src/checks/road.js';
-import type { AnyCheck, CheckContext, SampleScore } from '../../src/checks/types.js';
+import type { AnyCheck, CheckContext, SampleMap, SampleScore } from '../../src/checks/types.js';
 import { rngFor } from '../../src/core/rng.js';
 import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
@@ -68,7 +68,9 @@ function context(s: Scene): CheckContext {
       return { x: stackX(part), decoded: [] };
     },
   } as unknown as Dataset;
-  return {
+  // Built as a variable, not returned as a literal: members CheckContext gains later (unused here)
+  // are then a type error only where required, not an excess-property error.
+  const ctx = {
     checkId: 'faith',
     model: s.model,
     classes: Array.from({ length: Math.max(2, s.model.info.outputs) }, (_, k) => String(k)),
@@ -79,20 +81,21 @@ function context(s: Scene): CheckContext {
     input,
     maxBatch: s.maxBatch ?? 64,
     explanation: null,
-    async maps(part) {
+    async maps(part: readonly Sample[]): Promise<SampleMap[]> {
       return part.map((p) => ({ map: s.maps[index.get(p.id) as number], outputDelta: null }));
     },
-    async mapsOf() {
+    async mapsOf(): Promise<SampleMap[]> {
       throw new Error('not used');
     },
-    async attributeInputs() {
+    async attributeInputs(): Promise<SampleMap[]> {
       throw new Error('not used');
     },
-    async logits(part) {
+    async logits(part: readonly Sample[]) {
       return (await s.model.forward(stackX(part), part.length)).logits;
     },
     progress() {},
   };
+  return ctx;
 }
 
 async function run(check: AnyCheck, s: Scene, options: Record<string, unknown> = {}): Promise<SampleScore[]> {
@@ -503,7 +506,7 @@ describe('parity with Quantus 0.6.0 (fixtures/reference/quantus-faithfulness)', 
   });
 });
 
-describe('occlusion-agreement reference', () => {
+describe('in an audit (spec parsing, explanation maps, runner)', () => {
   const H = 6;
   let dir: string;
   const transform: InputTransform = { range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1], shape: [H, H, 3] };
@@ -522,18 +525,22 @@ describe('occlusion-agreement reference', () => {
     await writeFile(join(dir, 'model.json'), '{}');
   });
 
-  const specText = (check: string) => `version: 1
+  const specText = (
+    check: string,
+    unit = 'occlusion-agreement',
+    expect = '{ mean: { ">=": 0.99 } }',
+  ) => `version: 1
 seed: 3
 model: { path: model.json, classes: [husky, wolf], input: { size: [${H}, ${H}] } }
 data: { val: { manifest: m.csv } }
 explanations:
   ig: { method: integrated-gradients, steps: 8, baseline: black }
 checks:
-  - { id: o, check: occlusion-agreement, explanation: ig, ${check}, expect: { mean: { ">=": 0.99 } } }
+  - { id: o, check: ${unit}, explanation: ig, ${check}, expect: ${expect} }
 `;
 
-  async function audit(check: string) {
-    const spec = await parseSpec(specText(check), join(dir, 'spec.yaml'));
+  async function audit(check: string, unit?: string, expect?: string) {
+    const spec = await parseSpec(specText(check, unit, expect), join(dir, 'spec.yaml'));
     const ds = new Dataset('val', await loadManifest(join(dir, 'm.csv'), ['husky', 'wolf']), transform);
     const w = uniform(H * H * 3, 'occ-w', -1, 1);
     const prepared: PreparedAudit = {
@@ -576,5 +583,42 @@ checks:
     await expect(
       parseSpec(specText('reference: { method: integrated-gradients, steps: many }'), join(dir, 's.yaml')),
     ).rejects.toMatchObject({ code: 'SPEC_INVALID', message: expect.stringMatching(/Expected integer/) });
+    await expect(parseSpec(specText('reference: { steps: 8 }'), join(dir, 's.yaml'))).rejects.toMatchObject({
+      code: 'SPEC_INVALID',
+      message: expect.stringMatching(/Missing required field 'method'/),
+    });
+  });
+
+  it('faithfulness-correlation of IG (black baseline) on a linear model is 1 end to end', async () => {
+    const r = await audit('runs: 20, subset: 8', 'faithfulness-correlation', '{ min: { ">=": 0.9999 } }');
+    expect(r.outcome, r.message).toBe('pass');
+  });
+
+  it('deletion, insertion and ROAD score every sample through the runner', async () => {
+    for (const [unit, opts] of [
+      ['deletion', 'steps: 12'],
+      ['insertion', 'fill: { blur: 1 }, steps: 12'],
+      ['road', 'percentages: [20, 60], noise: 0'],
+    ]) {
+      const r = await audit(opts, unit, '{ mean: { ">=": 0 } }');
+      expect(r.outcome, `${unit}: ${r.message}`).toBe('pass');
+      expect(r.samples.every((x) => x.score !== null && x.score >= 0 && x.score <= 1)).toBe(true);
+    }
+  });
+
+  it('a misspelt fill is a spec error with a did-you-mean', async () => {
+    await expect(parseSpec(specText('fill: blurr', 'deletion'), join(dir, 's.yaml'))).rejects.toMatchObject({
+      code: 'SPEC_INVALID',
+      hint: "Did you mean 'blur'?",
+    });
+    await expect(
+      parseSpec(specText('fill: { constnt: 0 }', 'insertion'), join(dir, 's.yaml')),
+    ).rejects.toMatchObject({ code: 'SPEC_INVALID', hint: "Did you mean 'constant'?" });
+    await expect(
+      parseSpec(specText('fill: { blur: -1 }', 'insertion'), join(dir, 's.yaml')),
+    ).rejects.toMatchObject({
+      code: 'SPEC_INVALID',
+      message: expect.stringMatching(/-1 must be > 0/),
+    });
   });
 });

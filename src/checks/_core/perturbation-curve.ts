@@ -24,15 +24,11 @@ export const fillSchema: JsonSchema = {
   oneOf: [
     { enum: ['blur', 'noise'] },
     {
+      // One object form with either key, so a bad value gets its own message (not the other form's).
       type: 'object',
-      properties: { constant: { type: 'number' } },
-      required: ['constant'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: { blur: { type: 'number', exclusiveMinimum: 0 } },
-      required: ['blur'],
+      properties: { constant: { type: 'number' }, blur: { type: 'number', exclusiveMinimum: 0 } },
+      minProperties: 1,
+      maxProperties: 1,
       additionalProperties: false,
     },
   ],
