@@ -101,6 +101,8 @@ export const groupFairness: Check<GroupFairnessOptions> = {
       }
       tallyOne(t, s.passed === true, s.label === positive, predicted === positive);
     }
-    return fairnessSummary(groups, minGroupSize);
+    // The reasons for null statistics stay out: a check summary holds numbers only.
+    const { stats, breakdown } = fairnessSummary(groups, minGroupSize);
+    return { stats, breakdown };
   },
 };

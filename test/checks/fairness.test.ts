@@ -8,7 +8,14 @@ import { parseSpec } from '../../src/audit/load.js';
 import { type PreparedAudit, prepareAudit } from '../../src/audit/prepare.js';
 import type { CheckReport } from '../../src/audit/report.js';
 import { runAudit } from '../../src/audit/run.js';
-import { gap, ratio } from '../../src/checks/_core/fairness.js';
+import {
+  emptyTally,
+  fairnessSummary,
+  type GroupTally,
+  gap,
+  ratio,
+  tallyOne,
+} from '../../src/checks/_core/fairness.js';
 import { groupFairness } from '../../src/checks/group-fairness.js';
 import type { ScoredSample } from '../../src/checks/types.js';
 import { XauditError } from '../../src/core/errors.js';
@@ -207,6 +214,38 @@ describe('group-fairness: hand-computed confusion matrices', () => {
     expect(none.stats.dp_difference).toBeNull();
     expect(none.stats.worst_group_accuracy).toBeNull();
     expect(none.breakdown?.in_gaps).toEqual({ big1: 0, big2: 0, small: 0 });
+  });
+
+  it('says why a statistic is null', () => {
+    const tallies = (counts: Record<string, [number, number, number, number]>) => {
+      const m = new Map<string, GroupTally>();
+      for (const [g, [tp, fn, fp, tn]] of Object.entries(counts)) {
+        const t = emptyTally();
+        for (const [lp, pp, k] of [
+          [true, true, tp],
+          [true, false, fn],
+          [false, true, fp],
+          [false, false, tn],
+        ] as const) {
+          for (let i = 0; i < k; i++) tallyOne(t, lp === pp, lp, pp);
+        }
+        m.set(g, t);
+      }
+      return m;
+    };
+    const small = fairnessSummary(tallies({ u: [1, 1, 1, 3], v: [0, 2, 1, 3] }), 30);
+    expect(small.reasons.dp_difference).toBe(
+      '0 group(s) have at least min_group_size (30) samples; u: 6, v: 6',
+    );
+    expect(small.reasons.worst_group_accuracy).toBe('no group has at least min_group_size (30) samples');
+    const noPos = fairnessSummary(tallies({ p: [0, 0, 1, 2], q: [0, 0, 0, 3] }), 1);
+    expect(noPos.reasons.tpr_gap).toBe('fewer than two compared groups have positive labels');
+    expect(noPos.reasons.eo_difference).toBe('tpr_gap: fewer than two compared groups have positive labels');
+    expect(noPos.reasons.fpr_gap).toBeUndefined();
+    const none = fairnessSummary(tallies({ p: [0, 1, 0, 2], q: [0, 2, 0, 3] }), 1);
+    expect(none.stats.dp_ratio).toBeNull();
+    expect(none.reasons.dp_ratio).toBe('every compared group has a rate of 0 (0/0)');
+    expect(none.stats.dp_difference).toBe(0);
   });
 
   it('errored samples and samples without a group are in no group', () => {

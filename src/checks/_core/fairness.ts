@@ -128,6 +128,21 @@ export const BREAKDOWN_METRICS = [
 export interface FairnessSummary {
   stats: Record<FairnessStatistic, number | null>;
   breakdown: Record<(typeof BREAKDOWN_METRICS)[number], Record<string, number | null>>;
+  /** Why each null statistic could not be computed, in words. */
+  reasons: Partial<Record<FairnessStatistic, string>>;
+}
+
+/** Why a gap or ratio over `what` is null: too few groups with a defined value, or 0/0. */
+function whyNull(
+  compared: readonly GroupRates[],
+  values: readonly (number | null)[],
+  what: string,
+  isRatio = false,
+): string {
+  const have = values.filter((v) => v !== null).length;
+  if (compared.length >= 2 && have < 2) return `fewer than two compared groups have ${what}`;
+  if (isRatio && have >= 2) return 'every compared group has a rate of 0 (0/0)';
+  return '';
 }
 
 /**
@@ -153,22 +168,48 @@ export function fairnessSummary(
   const tprRatio = ratio(col('tpr'));
   const fprRatio = ratio(col('fpr'));
   const accuracies = col('accuracy');
-  return {
-    stats: {
-      dp_difference: gap(col('selection_rate')),
-      dp_ratio: ratio(col('selection_rate')),
-      // agg='worst_case': equalised odds needs both rates; one missing leaves it unknown.
-      eo_difference: tprGap === null || fprGap === null ? null : Math.max(tprGap, fprGap),
-      eo_ratio: tprRatio === null || fprRatio === null ? null : Math.min(tprRatio, fprRatio),
-      tpr_gap: tprGap,
-      fpr_gap: fprGap,
-      precision_gap: gap(col('precision')),
-      accuracy_gap: gap(accuracies),
-      worst_group_accuracy: accuracies.length > 0 ? Math.min(...accuracies) : null,
-      groups_compared: compared.length,
-    },
-    breakdown,
+  const stats: FairnessSummary['stats'] = {
+    dp_difference: gap(col('selection_rate')),
+    dp_ratio: ratio(col('selection_rate')),
+    // agg='worst_case': equalised odds needs both rates; one missing leaves it unknown.
+    eo_difference: tprGap === null || fprGap === null ? null : Math.max(tprGap, fprGap),
+    eo_ratio: tprRatio === null || fprRatio === null ? null : Math.min(tprRatio, fprRatio),
+    tpr_gap: tprGap,
+    fpr_gap: fprGap,
+    precision_gap: gap(col('precision')),
+    accuracy_gap: gap(accuracies),
+    worst_group_accuracy: accuracies.length > 0 ? Math.min(...accuracies) : null,
+    groups_compared: compared.length,
   };
+  const reasons: FairnessSummary['reasons'] = {};
+  if (Object.values(stats).some((v) => v === null)) {
+    // Built only when something is null: summarize runs once per bootstrap resample.
+    const few =
+      compared.length < 2
+        ? `${compared.length} group(s) have at least min_group_size (${minGroupSize}) samples; ${names
+            .map((g) => `${g}: ${(groups.get(g) as GroupTally).n}`)
+            .join(', ')}`
+        : '';
+    const why: Record<FairnessStatistic, string> = {
+      dp_difference: few,
+      dp_ratio: few || whyNull(compared, col('selection_rate'), 'a selection rate', true),
+      tpr_gap: few || whyNull(compared, col('tpr'), 'positive labels'),
+      fpr_gap: few || whyNull(compared, col('fpr'), 'negative labels'),
+      eo_difference: '',
+      eo_ratio: '',
+      precision_gap: few || whyNull(compared, col('precision'), 'positive predictions'),
+      accuracy_gap: few,
+      worst_group_accuracy: `no group has at least min_group_size (${minGroupSize}) samples`,
+      groups_compared: '',
+    };
+    why.eo_difference = stats.tpr_gap === null ? `tpr_gap: ${why.tpr_gap}` : `fpr_gap: ${why.fpr_gap}`;
+    why.eo_ratio =
+      tprRatio === null
+        ? `TPR ratio: ${few || whyNull(compared, col('tpr'), 'positive labels', true)}`
+        : `FPR ratio: ${few || whyNull(compared, col('fpr'), 'negative labels', true)}`;
+    for (const k of FAIRNESS_STATISTICS) if (stats[k] === null) reasons[k] = why[k];
+  }
+  return { stats, breakdown, reasons };
 }
 
 /** What is wrong with `positive` for a model with these classes, or null. */
