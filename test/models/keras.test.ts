@@ -17,7 +17,7 @@ import { loadModel } from '../../src/models/load.js';
 import type { EngineKind } from '../../src/models/model.js';
 import { runCli } from '../helpers/cli.js';
 import { edit, workspace } from '../helpers/workspace.js';
-import { expectClose } from './helpers/close.js';
+import { expectClose, seededUniform } from './helpers/close.js';
 import { MODELS_DIR } from './helpers/reference.js';
 
 const DIR = join(MODELS_DIR, 'keras');
@@ -81,6 +81,24 @@ describe('Keras import reproduces Keras', () => {
     }
   }
 
+  it('gives the tfjs Layers original and its Keras 3 rebuild the same logits and gradients', async () => {
+    const tfjs = await loadModel(join(MODELS_DIR, 'wolf-snow-biased', 'model.json'), { engine: 'wasm' });
+    const keras = await loadModel(join(DIR, 'wolf-snow-biased.keras'), { engine: 'wasm' });
+    try {
+      expect(keras.info.layers).toEqual(tfjs.info.layers);
+      const xs = seededUniform(7, 2 * 64 * 64 * 3);
+      const og = Float32Array.of(1, -1, 0.5, 2);
+      const a = await tfjs.gradient({ x: xs, n: 2, outputGrad: og, layer: 'conv2d_3' });
+      const b = await keras.gradient({ x: xs, n: 2, outputGrad: og, layer: 'conv2d_3' });
+      expectClose(b.logits, a.logits, 2, 'logits', 1e-6);
+      expectClose(b.inputGrad, a.inputGrad, 2, 'input grad', 1e-6);
+      expectClose(b.layerGrad!, a.layerGrad!, 2, 'conv2d_3 grad', 1e-6);
+    } finally {
+      tfjs.dispose();
+      keras.dispose();
+    }
+  });
+
   it('imports the .keras and .h5 files of one model to the same graph and layer list', async () => {
     for (const [x, y] of [
       ['sequential.keras', 'sequential.h5'],
@@ -120,7 +138,8 @@ describe('Keras import reproduces Keras', () => {
   });
 
   it("replays Keras 3's weight-group naming (used where a file records no layer names)", () => {
-    for (const name of ['sequential', 'functional']) {
+    // In wolf-snow-biased the layer named conv2d_1 is stored as layers/conv2d, conv2d_2 as conv2d_1...
+    for (const name of ['sequential', 'functional', 'wolf-snow-biased']) {
       const zip = unzipSync(readFileSync(join(DIR, `${name}.keras`)));
       const config = JSON.parse(new TextDecoder().decode(zip['config.json'])) as Record<string, unknown>;
       const top = parseTopology(config, name);
