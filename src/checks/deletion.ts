@@ -28,7 +28,7 @@ export const deletion: Check<DeletionOptions> = {
   defaults: { order: 'most', steps: 100, fill: { constant: 0 }, output: 'probability' },
   optionDocs: {
     order:
-      "most (default): most relevant first, by signed map value (MoRF; Quantus' argsort(-a) with abs=False); least: least relevant first (LeRF). Ties keep row-major pixel order.",
+      "most (default): most relevant first, by signed map value (MoRF; Quantus' argsort(-a) with abs=False, RegionPerturbation's order 'morf'); least: least relevant first (LeRF, 'lerf'). Ties keep row-major pixel order. Quantus RegionPerturbation with patch_size 1 records the drop p(x) - p at each point: the same curve, subtracted from p(x).",
     steps:
       "Number of chunks the pixels are removed in (default 100, at most one per pixel); chunk i ends at round(i * pixels / steps). Quantus PixelFlipping's features_in_step = pixels * channels / steps on one-channel images; RISE removed 224 pixels per step of a 224x224 image (steps: 224). Cost: steps forward passes per sample.",
     fill: `Value of removed pixels (default {constant: 0}, black as in RISE's deletion): ${fillDoc}`,

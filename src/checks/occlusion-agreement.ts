@@ -9,8 +9,8 @@ import type { Check, SampleScore } from './types.js';
 export interface OcclusionAgreementOptions {
   /** Options of the reference occlusion run (when no other reference is named). */
   occlusion: Record<string, unknown>;
-  /** Any method as the reference: {method: <id>, ...its options}; replaces `occlusion`. */
-  reference?: { method: string } & Record<string, unknown>;
+  /** Any method as the reference: {method: <id>, ...its options}; replaces `occlusion`. null: occlusion. */
+  reference: ({ method: string } & Record<string, unknown>) | null;
 }
 
 const occlusionMethod = () => getMethod('occlusion');
@@ -33,19 +33,22 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
   get schema() {
     schema ??= {
       type: 'object',
-      properties: { occlusion: occlusionMethod().schema, reference: referenceSchema() },
+      properties: {
+        occlusion: occlusionMethod().schema,
+        reference: { oneOf: [{ type: 'null' }, referenceSchema()] },
+      },
       additionalProperties: false,
     };
     return schema;
   },
   get defaults() {
-    return { occlusion: { ...occlusionMethod().defaults } };
+    return { occlusion: { ...occlusionMethod().defaults }, reference: null };
   },
   optionDocs: {
     occlusion:
       "Options of the occlusion reference map (window, stride, baseline), as for the 'occlusion' method; used when `reference` is not given.",
     reference:
-      "Another method as the reference, compared with the explanation instead of occlusion: {method: <method id>, ...that method's options} (e.g. {method: integrated-gradients, steps: 64}); its options are validated like an explanation's, unset ones take the method's defaults. Default: occlusion with the `occlusion` options.",
+      "Another method as the reference, compared with the explanation instead of occlusion: {method: <method id>, ...that method's options} (e.g. {method: integrated-gradients, steps: 64}); its options are validated like an explanation's, unset ones take the method's defaults. Default null: occlusion with the `occlusion` options.",
   },
   async evaluate(ctx, opts) {
     const samples: SampleScore[] = [];
@@ -98,7 +101,7 @@ function resolveReference(
   checkId: string,
   opts: OcclusionAgreementOptions,
 ): { method: ReturnType<typeof getMethod>; options: Record<string, unknown>; unitId: string } {
-  if (opts.reference === undefined) {
+  if (opts.reference === null || opts.reference === undefined) {
     const method = occlusionMethod();
     // The unit id of the occlusion reference is unchanged, so existing specs keep their numbers and caches.
     return { method, options: { ...method.defaults, ...opts.occlusion }, unitId: `${checkId}/occlusion` };

@@ -35,7 +35,7 @@ export const fillSchema: JsonSchema = {
 };
 
 export const fillDoc =
-  "{constant: v} (a pixel value in input.range, normalised like the input; Quantus' perturb_baseline as a number, where Quantus' 'black' is the sample's own minimum and ours is v = range[0]), blur (Gaussian blur of the image, sigma 5 pixels, scipy's reflect border, truncate 4: RISE's insertion start, whose kernel is cut at 11 pixels), {blur: sigma}, or noise (uniform pixel values in input.range, seeded per sample: Quantus' 'uniform' baseline).";
+  "{constant: v} (a pixel value in input.range, normalised like the input; Quantus' perturb_baseline as a number, where Quantus' 'black' is the sample's own minimum and ours is v = range[0]), blur (Gaussian blur of the image, sigma 5 pixels, scipy's reflect border, truncate 4: RISE's insertion start, whose kernel is cut at 11 pixels), {blur: sigma} (sigma in pixels), or noise (uniform pixel values in input.range, seeded per sample: Quantus' 'uniform' baseline).";
 
 /** The fill image of one sample (normalised, [h*w*c]). */
 export function fillImage(
