@@ -6,6 +6,7 @@ import {
   mapProblem,
   mapSimilarity,
   prepareMap,
+  requireSsimSize,
   SIMILARITY_SCHEMA,
   type SimilarityMeasure,
   similarityProblem,
@@ -81,6 +82,7 @@ export const modelParameterRandomisation: Check<ModelParameterRandomisationOptio
     }
     const layers = opts.layers === 'all' ? [...all] : all.slice(0, opts.layers);
     const [h, w] = ctx.input.shape;
+    requireSsimSize(opts.similarity, h, w);
     const n = ctx.samples.length;
 
     const original: (Float32Array | string)[] = [];

@@ -5,6 +5,7 @@ import {
   mapProblem,
   mapSimilarity,
   prepareMap,
+  requireSsimSize,
   SIMILARITY_SCHEMA,
   type SimilarityMeasure,
   similarityProblem,
@@ -55,6 +56,7 @@ export const randomLogit: Check<RandomLogitOptions> = {
       );
     }
     const [h, w] = ctx.input.shape;
+    requireSsimSize(opts.similarity, h, w);
     const samples: SampleScore[] = [];
     let done = 0;
     for (const part of chunks(ctx.samples, ctx.maxBatch)) {

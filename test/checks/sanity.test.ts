@@ -305,6 +305,28 @@ describe('random-logit', () => {
     expect(new Set(a.map((s) => s.details!.other_class)).size).toBeGreaterThan(1);
   });
 
+  it('refuses ssim on maps smaller than its window, and models with one output', async () => {
+    const disjoint = linearModel(
+      [H, H, 3],
+      classWeights((k, x) => (Math.min(2, Math.floor(x / 5)) === k ? 1 : 0)),
+    );
+    const prepared = await prepare(
+      '  - { id: l, check: random-logit, explanation: sal, expect: { mean: { "<=": 1 } } }\n',
+      disjoint,
+    );
+    const small = {
+      ...checkContext(prepared),
+      input: { ...transform, shape: [6, 6, 3] as [number, number, number] },
+    };
+    await expect(randomLogit.evaluate(small, randomLogit.defaults)).rejects.toThrow(
+      /at least 7x7 pixels; the input is 6x6/,
+    );
+    const one = linearModel([H, H, 3], [new Float32Array(H * H * 3).fill(1)]);
+    await expect(
+      randomLogit.evaluate({ ...checkContext(prepared), model: one }, randomLogit.defaults),
+    ).rejects.toThrow(/at least 2 outputs/);
+  });
+
   it('an input-only edge detector scores 1: its map ignores the class', async () => {
     const cnn = await loadModel('fixtures/models/tiny-cnn/model.json', { engine: 'cpu' });
     const prepared = await prepare(

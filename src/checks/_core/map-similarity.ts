@@ -8,6 +8,7 @@
  * SSIM along rows, we keep the image's two dimensions as Adebayo et al. do).
  */
 
+import { XauditError } from '../../core/errors.js';
 import { jointRange, ssim } from './ssim.js';
 import { hasNaN, spearman } from './stats.js';
 
@@ -59,6 +60,16 @@ export function similarityProblem(
   return measure === 'spearman'
     ? 'one of the maps is constant, so no rank correlation exists'
     : 'both maps are the same constant, so ssim is undefined';
+}
+
+/** similarity: ssim on maps smaller than its 7x7 window is a spec error, not one per sample. */
+export function requireSsimSize(measure: SimilarityMeasure, h: number, w: number): void {
+  if (measure === 'ssim' && (h < 7 || w < 7)) {
+    throw new XauditError(
+      'SPEC_INVALID',
+      `similarity: ssim needs maps of at least 7x7 pixels; the input is ${h}x${w}`,
+    );
+  }
 }
 
 export const SIMILARITY_SCHEMA = { enum: ['spearman', 'ssim'] };
