@@ -437,6 +437,7 @@ describe('parity with Quantus 0.6.0 (fixtures/reference/quantus-faithfulness)', 
     targets: number[];
     pixelFlipping: { curves: number[][] };
     road: { percentages: number[]; correct: number[][]; probability: number[][] };
+    faithfulnessCorrelation: { xaudit: { runs: number; subset: number; seed: number }; scores: number[] };
   }
   const ref = JSON.parse(
     await readFile(
@@ -487,6 +488,14 @@ describe('parity with Quantus 0.6.0 (fixtures/reference/quantus-faithfulness)', 
       const quantusAuc = quantusCurve.slice(1).reduce((s, v, j) => s + (v + quantusCurve[j]) / 2, 0);
       expect(16 * (d.score as number) - (c.values[0] + c.values[1]) / 2).toBeCloseTo(quantusAuc, 4);
     }
+  });
+
+  it('faithfulness-correlation matches FaithfulnessCorrelation (logits, black) on the same subsets', async () => {
+    // The script feeds Quantus the subsets of xaudit's RNG for (seed 7, 'faith', s<i>.png): same draws, same numbers.
+    const { runs, subset, seed } = ref.faithfulnessCorrelation.xaudit;
+    expect(context(scene()).checkId).toBe('faith');
+    const r = scores(await run(faithfulnessCorrelation, { ...scene(), seed }, { runs, subset, baseline: 0 }));
+    for (const [i, v] of ref.faithfulnessCorrelation.scores.entries()) expect(r[i]).toBeCloseTo(v, 5);
   });
 
   it('road with noise 0 matches ROAD(noise=0): correctness and probabilities at every percentage', async () => {
