@@ -16,6 +16,19 @@ export interface OutputOptions {
 }
 
 const FILE_REPORTERS = ['json', 'html', 'junit'] as const;
+/** What the file reporters write; report.json moves in last, so its presence means a whole set. */
+const OUTPUT_FILES = ['report.html', 'junit.xml', 'report.json'] as const;
+
+/**
+ * Remove an earlier run's reports from --out before this run starts: a run that
+ * then fails before writing must not leave a stale report that reads as its own.
+ */
+export async function clearOutputs(outDir: string): Promise<void> {
+  for (const name of OUTPUT_FILES) {
+    // Unremovable (e.g. --out is a file): writing the new reports will say so with its reason.
+    await rm(join(resolve(outDir), name), { force: true }).catch(() => {});
+  }
+}
 
 /**
  * Run the reporters. File reports are rendered into a staging folder beside
@@ -49,7 +62,11 @@ export async function writeOutputs(
         await r.write(report, artifacts, { ...base, outDir: staging }, r.defaults);
       }
       await mkdir(out, { recursive: true });
-      for (const name of await readdir(staging)) await rename(join(staging, name), join(out, name));
+      const written = await readdir(staging);
+      const order = (n: string) => (n === 'report.json' ? 1 : 0);
+      for (const name of written.sort((a, b) => order(a) - order(b))) {
+        await rename(join(staging, name), join(out, name));
+      }
     } catch (e) {
       if (e instanceof XauditError) throw e;
       throw new XauditError('OUTPUT_UNWRITABLE', `Cannot write the reports to '${o.outDir}'`, {

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { hasNaN, predictions } from '../checks/_core/stats.js';
 import { getCheck } from '../checks/registry.js';
 import type { CheckContext, SampleScore } from '../checks/types.js';
@@ -26,6 +26,7 @@ import type {
   ShardInfo,
 } from './report.js';
 import type { CheckSpec } from './spec.js';
+import { worstSamples } from './verdict.js';
 
 export type RunEvent =
   | { type: 'check-start'; index: number; total: number; id: string; samples: number }
@@ -37,7 +38,10 @@ export interface RunOptions {
   only?: string[];
   signal?: AbortSignal;
   onEvent?(e: RunEvent): void;
-  /** Paths in the report are written relative to this folder (default: cwd). */
+  /**
+   * Paths in the report are written relative to this folder. Default: the spec's folder, so the
+   * report's bytes do not depend on where xaudit ran (the spec itself is then its file name).
+   */
   cwd?: string;
   /** On-disk attribution cache shared across runs (none by default). */
   cache?: AttributionCache;
@@ -190,7 +194,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
     timings[check.id] = performance.now() - t0;
     opts.onEvent?.({ type: 'check-end', id: check.id, outcome: report.outcome, message: report.message });
   }
-  const cwd = opts.cwd ?? process.cwd();
+  const cwd = opts.cwd ?? dirname(spec.file);
   const rel = (p: string) => relative(cwd, p) || '.';
   const shard: ShardInfo | undefined =
     opts.shard === undefined
@@ -336,7 +340,8 @@ async function heatmapsFor(
   k: number,
 ): Promise<Heatmap[]> {
   const byId = new Map(samples.map((s, i) => [s.id, i]));
-  const chosen = report.worst.slice(0, k).map((id) => byId.get(id) as number);
+  // The spec's report.heatmaps may ask for more pictures than report.worst lists.
+  const chosen = worstSamples(report, k).map((id) => byId.get(id) as number);
   const maps = await ctx.maps(
     chosen.map((i) => samples[i]),
     Int32Array.from(chosen, (i) => ctx.targets[i]),

@@ -148,7 +148,7 @@ export const baseSpecSchema: JsonSchema = {
       type: 'object',
       properties: {
         worst: { type: 'integer', minimum: 0 },
-        heatmaps: { type: 'integer', minimum: 0 },
+        heatmaps: { type: 'integer', minimum: 0, maximum: 32 },
       },
       additionalProperties: false,
     },

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AttributionCache } from '../audit/cache.js';
 import { loadSpec, requireBaseline } from '../audit/load.js';
 import { mergeReports, readShardReports } from '../audit/merge.js';
-import { writeOutputs } from '../audit/output.js';
+import { clearOutputs, writeOutputs } from '../audit/output.js';
 import { type PreparedBaseline, prepareAudit, prepareBaseline } from '../audit/prepare.js';
 import { parseShard, runAudit, type Shard } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
@@ -83,6 +83,7 @@ export async function main(
         },
       ) => {
         verbose = o.verbose === true;
+        if (o.out !== undefined) await clearOutputs(o.out);
         const spec = await loadSpec(specPath);
         const only = o.only
           ?.split(',')

@@ -1,5 +1,13 @@
 import type { CheckReport, Outcome } from '../audit/report.js';
-import { fmtCounts, fmtNum, headline, OUTCOME_WORD, scopeNote, worstSamples } from './_render/format.js';
+import {
+  baselineNote,
+  fmtCounts,
+  fmtNum,
+  headline,
+  OUTCOME_WORD,
+  scopeNote,
+  worstSamples,
+} from './_render/format.js';
 import type { Reporter } from './types.js';
 
 export interface ConsoleOptions {
@@ -62,7 +70,7 @@ export const consoleReporter: Reporter<ConsoleOptions> = {
         OUTCOME_WORD[c.outcome],
         h === null ? '' : `${h.statistic} ${fmtNum(h.value)}`,
         h === null ? '' : `${h.op} ${fmtNum(h.threshold)}`,
-        c.message,
+        [c.message, baselineNote(c)].filter((m) => m !== null && m !== '').join(' | '),
       ]);
     }
     const out: string[] = [

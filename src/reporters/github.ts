@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as core from '@actions/core';
 import type { CheckReport, Report } from '../audit/report.js';
-import { fmtCounts, fmtNum, headline, OUTCOME_WORD, scopeNote } from './_render/format.js';
+import { baselineNote, fmtCounts, fmtNum, headline, OUTCOME_WORD, scopeNote } from './_render/format.js';
 import type { Reporter } from './types.js';
 
 export interface GithubOptions {
@@ -12,6 +12,33 @@ export interface GithubOptions {
 
 /** GitHub rejects a step summary over 1 MiB; keep a margin for what other steps appended. */
 const SUMMARY_CAP_BYTES = 1024 * 1024 - 16 * 1024;
+
+/** GitHub shows at most 50 annotations per job; the steps of one job share RUNNER_TEMP, so the count lives there. */
+export const JOB_ANNOTATION_CAP = 50;
+const COUNT_FILE = 'xaudit-annotations.count';
+
+/** Annotations this job may still show, and a way to record those emitted (no RUNNER_TEMP: per-step cap only). */
+function jobBudget(env: NodeJS.ProcessEnv): { left: number; spend(n: number): void } {
+  const dir = env.RUNNER_TEMP;
+  if (dir === undefined || dir === '') return { left: JOB_ANNOTATION_CAP, spend() {} };
+  const file = join(dir, COUNT_FILE);
+  let used = 0;
+  try {
+    used = Number.parseInt(readFileSync(file, 'utf8'), 10) || 0;
+  } catch {
+    // First xaudit step of this job.
+  }
+  return {
+    left: Math.max(0, JOB_ANNOTATION_CAP - used),
+    spend(n) {
+      try {
+        writeFileSync(file, String(used + n));
+      } catch {
+        // An unwritable RUNNER_TEMP only loses the job-wide count.
+      }
+    },
+  };
+}
 
 const ICON = { pass: '✅', fail: '❌', warn: '⚠️', error: '💥' } as const;
 
@@ -29,7 +56,8 @@ function row(c: CheckReport): string {
   const h = headline(c);
   const value = h === null ? '' : `${h.statistic} ${fmtNum(h.value)}`;
   const thr = h === null ? '' : `${h.op} ${fmtNum(h.threshold)}`;
-  return `| \`${cell(c.id)}\` | ${ICON[c.outcome]} ${OUTCOME_WORD[c.outcome]} | ${cell(value)} | ${cell(thr)} | ${cell(c.message)} |`;
+  const vs = baselineNote(c);
+  return `| \`${cell(c.id)}\` | ${ICON[c.outcome]} ${OUTCOME_WORD[c.outcome]} | ${cell(value)} | ${cell(thr)} | ${cell(c.message)}${vs === null ? '' : ` (${cell(vs)})`} |`;
 }
 
 /** The job summary as markdown, rows dropped from the end (with a note) if it would pass the cap. */
@@ -38,7 +66,7 @@ export function summaryMarkdown(report: Report, capBytes = SUMMARY_CAP_BYTES): s
   const head = [
     `## ${ICON[s.outcome]} xaudit: ${cell(report.spec.name)} — ${OUTCOME_WORD[s.outcome]}`,
     '',
-    `${fmtCounts(report)}. Model \`${cell(report.model.path)}\` (${cell(report.model.format)}, ${cell(report.model.engine)}), seed ${report.seed}.`,
+    `${fmtCounts(report)}. Model \`${cell(report.model.path)}\` (${cell(report.model.format)}, ${cell(report.model.engine)}), seed ${report.seed}.${report.baseline === undefined ? '' : ` Compared with the baseline ${report.baseline.kind} \`${cell(report.baseline.path)}\`.`}`,
     '',
     ...(scopeNote(report) === null ? [] : [`> **${cell(scopeNote(report) as string)}**`, '']),
     '| Check | Outcome | Value | Threshold | Message |',
@@ -90,7 +118,7 @@ export const githubReporter: Reporter<GithubOptions> = {
   defaults: { annotations: 10, summary: true },
   optionDocs: {
     annotations:
-      'Most error (and, separately, warning) annotations to emit; GitHub shows at most 10 per step.',
+      'Most error (and, separately, warning) annotations to emit; GitHub shows at most 10 per step. Steps of one job share a budget of 50 (counted in $RUNNER_TEMP).',
     summary: 'Whether to append the table of checks to the job summary ($GITHUB_STEP_SUMMARY).',
   },
   async write(report, _artifacts, ctx, opts) {
@@ -106,14 +134,24 @@ export const githubReporter: Reporter<GithubOptions> = {
     });
     const bad = report.checks.filter((c) => c.outcome === 'fail' || c.outcome === 'error');
     const warned = report.checks.filter((c) => c.outcome === 'warn');
+    const budget = jobBudget(ctx.env);
+    let left = budget.left;
+    const take = <T>(xs: T[]) => {
+      const n = Math.min(xs.length, opts.annotations, left);
+      left -= n;
+      return xs.slice(0, n);
+    };
     if (report.shard === undefined) {
-      for (const c of bad.slice(0, opts.annotations)) core.error(c.message, at(c));
-      for (const c of warned.slice(0, opts.annotations)) core.warning(c.message, at(c));
+      for (const c of take(bad)) core.error(c.message, at(c));
+      for (const c of take(warned)) core.warning(c.message, at(c));
     } else {
       // A shard's verdicts are partial: n matrix jobs annotating them would bury the merged
       // verdict under duplicates. `xaudit merge` annotates the whole audit.
-      core.notice(scopeNote(report) ?? 'partial results of one shard', { title: 'xaudit shard', file });
+      for (const note of take([scopeNote(report) ?? 'partial results of one shard'])) {
+        core.notice(note, { title: 'xaudit shard', file });
+      }
     }
+    budget.spend(budget.left - left);
 
     if (opts.summary && (process.env.GITHUB_STEP_SUMMARY ?? '') !== '') {
       await core.summary.addRaw(summaryMarkdown(report)).write();

@@ -27,7 +27,7 @@ function headerHtml(r: Report): string {
 <h1>${esc(r.spec.name)}</h1>
 <p class="meta">Spec <code>${esc(r.spec.path)}</code> · seed ${r.seed} · xaudit ${esc(r.tool.version)}</p>
 <p class="meta">Model <code>${esc(r.model.path)}</code> · ${esc(r.model.format)} · engine ${esc(r.model.engine)} · ${r.model.classes.length} classes · sha256 <code>${esc(r.model.sha256.slice(0, 12))}</code></p>
-${datasets === '' ? '' : `<p class="meta">Data ${datasets}</p>`}${scope === null ? '' : `\n<p class="meta scope"><b>${esc(scope)}</b></p>`}
+${datasets === '' ? '' : `<p class="meta">Data ${datasets}</p>`}${r.baseline === undefined ? '' : `\n<p class="meta">Compared with the baseline ${esc(r.baseline.kind)} <code>${esc(r.baseline.path)}</code> · sha256 <code>${esc(r.baseline.sha256.slice(0, 12))}</code></p>`}${scope === null ? '' : `\n<p class="meta scope"><b>${esc(scope)}</b></p>`}
 </div><div class="verdict">
 <div class="eyebrow">Verdict</div>
 <div>${badge(r.summary.outcome)}</div>
@@ -65,9 +65,10 @@ export const htmlReporter: Reporter<HtmlOptions> = {
     },
     additionalProperties: false,
   },
-  defaults: { heatmaps: 4, worst: 5, bins: 20, size: 128, alpha: 0.6 },
+  defaults: { heatmaps: 32, worst: 5, bins: 20, size: 128, alpha: 0.6 },
   optionDocs: {
-    heatmaps: 'Most heatmap overlays per check (of the worst samples the run kept); bounds the file size.',
+    heatmaps:
+      "Most heatmap overlays per check. The run keeps the spec's `report.heatmaps` worst samples (default 4, at most 32); this only lowers it.",
     worst: 'How many of the worst samples to list, with scores, per check.',
     bins: 'Number of bins of each score histogram.',
     size: 'Approximate edge in pixels of the pictures; small inputs are upscaled (nearest), large ones fitted to twice this.',

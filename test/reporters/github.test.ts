@@ -120,6 +120,26 @@ describe('github reporter', () => {
     expect((await readFile(summaryFile, 'utf8')).match(/`focus-\d+`/g)).toHaveLength(14);
   });
 
+  it('caps annotations at 50 per job across xaudit steps (counted in RUNNER_TEMP)', async () => {
+    const temp = await tempDir();
+    const jobEnv = { ...env, RUNNER_TEMP: temp.dir };
+    const counts: number[] = [];
+    for (let step = 0; step < 6; step++) {
+      stdout = '';
+      await githubReporter.write(
+        manyFailures(14),
+        { heatmaps: new Map() },
+        context(dir, { env: jobEnv }),
+        githubReporter.defaults,
+      );
+      counts.push((stdout.match(/^::error /gm) ?? []).length);
+    }
+    await temp.cleanup();
+    expect(counts).toEqual([10, 10, 10, 10, 10, 0]);
+    // Outputs and the summary do not depend on the budget.
+    expect((await outputs()).status).toBe('fail');
+  });
+
   it('reports status pass for a run with only warnings, and no report-path without report.json', async () => {
     const report = sampleReport();
     report.checks = [report.checks[0], report.checks[2]];

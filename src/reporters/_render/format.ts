@@ -59,3 +59,30 @@ export function scopeNote(r: Report): string | null {
   }
   return null;
 }
+
+/** The dataset-level statistic an expectation is about: 'flip_rate' for 'delta_vs_baseline(flip_rate)'. */
+function statisticName(label: string): string {
+  const m = /^(?:delta_vs_baseline|ci_lower|ci_upper)\(([^,()]+)/.exec(label);
+  return m === null ? label : m[1];
+}
+
+/** The statistic a baseline comparison shows: the headline's when both runs have it, else mean. */
+export function baselineStatistic(c: CheckReport): string | null {
+  if (c.baseline === undefined) return null;
+  const h = headline(c);
+  const name = h === null ? 'mean' : statisticName(h.statistic);
+  if (name in c.baseline.delta) return name;
+  return 'mean' in c.baseline.delta ? 'mean' : (Object.keys(c.baseline.delta)[0] ?? null);
+}
+
+/** "baseline PASS · flip_rate 0 → 1 (Δ +1)" for a check scored on a baseline too; null otherwise. */
+export function baselineNote(c: CheckReport): string | null {
+  const b = c.baseline;
+  const stat = baselineStatistic(c);
+  if (b === undefined) return null;
+  const base = `baseline ${OUTCOME_WORD[b.outcome]}`;
+  if (stat === null) return base;
+  const d = b.delta[stat];
+  const sign = d !== null && d !== undefined && d > 0 ? '+' : '';
+  return `${base} · ${stat} ${fmtNum(b.stats[stat])} → ${fmtNum(c.stats[stat])} (Δ ${sign}${fmtNum(d)})`;
+}

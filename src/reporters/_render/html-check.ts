@@ -33,6 +33,19 @@ function statsHtml(c: CheckReport): string {
   return `<div><h3>Statistics</h3><dl class="stats">${rows}</dl></div>`;
 }
 
+/** Current and baseline side by side with the difference, for every statistic both runs define. */
+function baselineHtml(c: CheckReport): string {
+  const b = c.baseline;
+  if (b === undefined) return '';
+  const rows = Object.entries(b.delta)
+    .map(([k, d]) => {
+      // No colour: whether a rise is good depends on the statistic (accuracy vs flip_rate).
+      return `<tr><td>${esc(k)}</td><td class="num">${fmtNum(b.stats[k])}</td><td class="num">${fmtNum(c.stats[k])}</td><td class="num">${d !== null && d > 0 ? '+' : ''}${fmtNum(d)}</td></tr>`;
+    })
+    .join('');
+  return `<div class="baseline"><h3>Against the baseline ${badge(b.outcome)}</h3><table><thead><tr><th>Statistic</th><th class="num">Baseline</th><th class="num">Current</th><th class="num">Δ</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
 /** Rows per breakdown table and errors per check: the page stays bounded however many groups or classes. */
 export const MAX_BREAKDOWN_ROWS = 50;
 export const MAX_ERRORS = 10;
@@ -132,7 +145,7 @@ export async function checkSectionHtml(
 <p class="message">${esc(c.message)}</p>
 <p class="meta">${meta}</p>
 ${errors}
-<div class="grid"><div><h3>Expectations</h3>${expectationsHtml(c)}</div>${statsHtml(c)}${hist}${breakdownHtml(c)}</div>
+<div class="grid"><div><h3>Expectations</h3>${expectationsHtml(c)}</div>${statsHtml(c)}${baselineHtml(c)}${hist}${breakdownHtml(c)}</div>
 ${worstHtml(c, o.worst)}
 ${await heatmapsHtml(maps, o)}
 </div></details></section>`;
