@@ -46,7 +46,8 @@ export function statView(rows: readonly ScoredSample[], summary: CheckSummary): 
 /** Outcome of one check from its rows: errors first, then the expectations. */
 export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
   const { rows, ids } = input;
-  const view = statView(rows, input.summarize(rows));
+  const summary = input.summarize(rows);
+  const view = statView(rows, summary);
   const { stats } = view;
   const errored = ids.filter((_, i) => rows[i].error !== undefined || rows[i].score === null);
   const errors: string[] = [];
@@ -81,7 +82,7 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
       errors.push(
         e.statistic.startsWith('delta_vs_baseline') && baselineRows === null
           ? `${e.statistic} needs a baseline (--baseline-model, --baseline-report or baseline: in the spec)`
-          : `${e.statistic} could not be computed`,
+          : `${e.statistic} could not be computed${reasonFor(e.statistic, summary)}`,
       );
     }
   }
@@ -96,6 +97,13 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
   const chance = stats.chance === undefined ? '' : ` (chance ${fmt(stats.chance)})`;
   const outcome: Outcome = failed.length === 0 ? 'pass' : gate.severity === 'warn' ? 'warn' : 'fail';
   return { outcome, message: parts.join('; ') + chance, expectations, stats, errors };
+}
+
+/** ": <why>" when the check said why the statistic behind an expectation is null. */
+function reasonFor(label: string, summary: CheckSummary): string {
+  const m = /^(?:delta_vs_baseline|ci_lower|ci_upper)\(([^,()]+)/.exec(label);
+  const why = summary.reasons?.[m === null ? label : m[1]];
+  return why === undefined ? '' : `: ${why}`;
 }
 
 /** The gate without its baseline comparisons: what the baseline itself is judged by. */

@@ -101,8 +101,7 @@ export const groupFairness: Check<GroupFairnessOptions> = {
       }
       tallyOne(t, s.passed === true, s.label === positive, predicted === positive);
     }
-    // The reasons for null statistics stay out: a check summary holds numbers only.
-    const { stats, breakdown } = fairnessSummary(groups, minGroupSize);
-    return { stats, breakdown };
+    const { stats, breakdown, reasons } = fairnessSummary(groups, minGroupSize);
+    return { stats, breakdown, reasons: reasons as Record<string, string> };
   },
 };

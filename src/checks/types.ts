@@ -86,6 +86,8 @@ export interface CheckSummary {
   /** Dataset-level values (accuracy, flip_rate, chance ...). */
   stats: Record<string, number | null>;
   breakdown?: Record<string, Record<string, number | null>>;
+  /** Why a statistic is null, in words, for the verdict's message (not serialised). */
+  reasons?: Record<string, string>;
 }
 
 export interface CheckScores extends CheckSummary {
