@@ -30,7 +30,7 @@ export const insertion: Check<InsertionOptions> = {
     order:
       'most (default): most relevant pixels inserted first, by signed map value (MoRF); least: least relevant first (LeRF). Ties keep row-major pixel order.',
     steps:
-      'Number of chunks the pixels are inserted in (default 100, at most one per pixel); chunk i ends at round(i * pixels / steps). RISE inserted 224 pixels per step of a 224x224 image (steps: 224). Cost: steps forward passes per sample.',
+      "Number of chunks the pixels are inserted in (default 100, at most one per pixel); chunk i ends at round(i * pixels / steps). RISE's CausalMetric(step) is steps = pixels / step where step divides the pixel count (its evaluation: step 224 on 224x224, steps: 224), with the same normalised trapezoid. Cost: steps forward passes per sample.",
     fill: `Image the insertion starts from (default blur, as RISE): ${fillDoc}`,
     output:
       "probability (default): the target's softmax probability (sigmoid for one unit), as RISE; logit: the pre-activation output.",

@@ -51,7 +51,7 @@ export const road: Check<RoadOptions> = {
     order:
       "most (default): the most relevant pixels (largest signed map value) are removed first (MoRF; Quantus ROAD's only order, pytorch-grad-cam's ROADMostRelevantFirst); least: least relevant first (LeRF, ROADLeastRelevantFirst). Ties keep row-major pixel order.",
     percentages:
-      "Percentages of the image's pixels removed, each in (0, 100); floor(pixels * p / 100) pixels, all channels of each (Quantus' percentages, default 1, 3, ..., 99; Quantus counts a channel-broadcast map's entries, which matches on one-channel images). pytorch-grad-cam's ROAD uses single percentiles (MoRF 80, LeRF 20). Cost: one forward pass per percentage per sample.",
+      "Percentages of the image's pixels removed, each in (0, 100); floor(pixels * p / 100) pixels, all channels of each (Quantus' percentages, default 1, 3, ..., 99). Quantus 0.6.0's ROAD takes one-channel inputs only: with three channels its indices of the channel-broadcast map exceed the pixel count of its imputation (IndexError); ours removes whole pixels at any channel count. pytorch-grad-cam's ROAD uses single percentiles (MoRF 80, LeRF 20). Cost: one forward pass per percentage per sample.",
     noise:
       "Standard deviation of the Gaussian noise added to imputed values, in pixel units of input.range (divided by the channel's std like the input; Quantus' noise, default 0.01, is in the model's input units, equal for range [0, 1] without normalisation). Seeded per sample; 0 makes the imputation deterministic.",
     output:

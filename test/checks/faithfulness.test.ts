@@ -222,6 +222,8 @@ describe('deletion and insertion', () => {
       expect(pixel).toBeGreaterThanOrEqual(0);
       expect(pixel).toBeLessThan(255);
     }
+    // zeros is 0 after normalisation: pixel value mean[k] (RISE's torch.zeros_like substrate).
+    expect(fillImage('zeros', new Float32Array(32).fill(9), t, 3, 'u', 's')).toEqual(new Float32Array(32));
     // {constant: v} is a pixel value: 255 -> (255 - 100) / 50 on channel 0.
     expect(fillImage({ constant: 255 }, new Float32Array(32), t, 3, 'u', 's')[0]).toBeCloseTo(3.1, 6);
   });

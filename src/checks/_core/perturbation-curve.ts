@@ -15,14 +15,14 @@ import type { CheckContext, SampleScore } from '../types.js';
 import { hasNaN } from './stats.js';
 
 /** What replaces removed pixels: a constant pixel value, a Gaussian blur of the image, or uniform noise. */
-export type Fill = { constant: number } | { blur: number } | 'blur' | 'noise';
+export type Fill = { constant: number } | { blur: number } | 'blur' | 'noise' | 'zeros';
 
-/** Gaussian sigma (in pixels) of `fill: blur`: RISE's insertion blur (gaussian_blur2d(klen=11, ksig=5)). */
+/** Gaussian sigma (in pixels) of `fill: blur`: the sigma of RISE's insertion blur (gkern(klen=11, nsig=5)). */
 export const DEFAULT_BLUR_SIGMA = 5;
 
 export const fillSchema: JsonSchema = {
   oneOf: [
-    { enum: ['blur', 'noise'] },
+    { enum: ['blur', 'noise', 'zeros'] },
     {
       // One object form with either key, so a bad value gets its own message (not the other form's).
       type: 'object',
@@ -35,7 +35,7 @@ export const fillSchema: JsonSchema = {
 };
 
 export const fillDoc =
-  "{constant: v} (a pixel value in input.range, normalised like the input; Quantus' perturb_baseline as a number, where Quantus' 'black' is the sample's own minimum and ours is v = range[0]), blur (Gaussian blur of the image, sigma 5 pixels, scipy's reflect border, truncate 4: RISE's insertion start, whose kernel is cut at 11 pixels), {blur: sigma} (sigma in pixels), or noise (uniform pixel values in input.range, seeded per sample: Quantus' 'uniform' baseline).";
+  "{constant: v} (a pixel value in input.range, normalised like the input; Quantus' perturb_baseline as a number, where Quantus' 'black' is the sample's own minimum and ours is v = range[0]); zeros (0 after normalisation, the mean colour under mean/std normalisation: RISE's deletion substrate torch.zeros_like); blur (Gaussian blur of the image, sigma 5 pixels, truncate 4, scipy's reflect border; RISE's insertion start uses sigma 5 too, but an 11x11 kernel with zero padding, so they differ near the borders); {blur: sigma} (sigma in pixels); or noise (uniform pixel values in input.range, seeded per sample: Quantus' 'uniform' baseline).";
 
 /** The fill image of one sample (normalised, [h*w*c]). */
 export function fillImage(
@@ -52,6 +52,7 @@ export function fillImage(
     return gaussianBlur(x, h, w, c, fill === 'blur' ? DEFAULT_BLUR_SIGMA : fill.blur);
   }
   const out = new Float32Array(h * w * c);
+  if (fill === 'zeros') return out;
   if (fill === 'noise') {
     const rng = rngFor(seed, `${unitId}/fill`, sampleId);
     const [lo, hi] = input.range;
