@@ -309,6 +309,10 @@ function parseChecks(
     const v = firstViolation(check.schema, options);
     if (v !== null)
       throw src.error('SPEC_INVALID', `${v.message} for check '${checkId}'`, at(...v.path), v.hint, v.atKey);
+    const problem = check.validate?.(options, { classes });
+    if (problem !== undefined && problem !== null) {
+      throw src.error(problem.code, problem.message, at(...problem.path), problem.hint);
+    }
 
     let explanation: string | null = null;
     if (check.explanation !== 'none') {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { positiveProblem } from '../checks/_core/fairness.js';
 import { XauditError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
@@ -55,15 +54,6 @@ export async function prepareAudit(
             hint: `${didYouMean(layer, names)} Candidates: ${names.join(', ')}.`,
           });
         }
-      }
-    }
-    // A fairness check's positive class must be one of the model's classes (known only now).
-    for (const [i, c] of spec.checks.entries()) {
-      if (c.check !== 'group-fairness') continue;
-      const p = positiveProblem(spec.model.classes, c.options.positive);
-      if (p !== null) {
-        const path = c.options.positive === undefined ? [] : ['positive'];
-        throw new XauditError(p.code, p.message, { location: at('checks', i, ...path), hint: p.hint });
       }
     }
     const input: InputTransform = {

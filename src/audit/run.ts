@@ -1,10 +1,10 @@
 import { dirname, relative } from 'node:path';
 import { hasNaN, predictions } from '../checks/_core/stats.js';
 import { getCheck } from '../checks/registry.js';
-import type { CheckContext, SampleScore } from '../checks/types.js';
+import type { AnyCheck, CheckContext, SampleScore } from '../checks/types.js';
 import { XauditError } from '../core/errors.js';
 import type { Dataset } from '../data/dataset.js';
-import type { Sample } from '../data/manifest.js';
+import type { Manifest, Sample } from '../data/manifest.js';
 import {
   assembleReport,
   type CheckHead,
@@ -129,15 +129,11 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
     let ctx: CheckContext | undefined;
     let baselineRows: SampleRow[] | null = null;
     try {
-      if (
-        unit.needs.boxes &&
-        samples.length > 0 &&
-        !dataset.manifest.hasBoxes &&
-        !dataset.manifest.hasMasks
-      ) {
+      const missing = missingColumn(unit, dataset.manifest);
+      if (missing !== null && samples.length > 0) {
         throw new XauditError(
           'SPEC_INVALID',
-          `check '${check.check}' needs a 'box' or 'mask' column in ${dataset.manifest.file}`,
+          `check '${check.check}' needs ${missing} column in ${dataset.manifest.file}`,
         );
       }
       const scored = await scoreOn(prepared, caches, check, dataset, samples, opts, (done) =>
@@ -310,6 +306,14 @@ function storedBaseline(report: Report, check: CheckSpec, samples: readonly Samp
     );
   }
   return rows;
+}
+
+/** "a 'box'" when the manifest lacks a column the check needs, else null. */
+function missingColumn(unit: AnyCheck, m: Manifest): string | null {
+  if (unit.needs.boxes && !m.hasBoxes) return "a 'box'";
+  if (unit.needs.region && !m.hasBoxes && !m.hasMasks) return "a 'box' or 'mask'";
+  if (unit.needs.groups && !m.hasGroups) return "a 'group'";
+  return null;
 }
 
 function matches(check: CheckSpec, s: Sample): boolean {

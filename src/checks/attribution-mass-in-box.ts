@@ -18,7 +18,7 @@ export const attributionMassInBox: Check<MassInBoxOptions> = {
   scoreDirection: 'higher',
   explanation: 'required',
   // A box or a mask: run.ts accepts a manifest with either column.
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: ['chance'],
   score:
     "sum(max(a,0) inside the region) / sum(max(a,0)); chance (the region's share of the image) is reported beside it.",

@@ -20,7 +20,7 @@ export const attributionMassInRegion: Check<MassInRegionOptions> = {
   scoreDirection: 'lower',
   explanation: 'required',
   // A box or a mask: run.ts accepts a manifest with either column; samples without the chosen one are errors.
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: ['chance'],
   score:
     "sum(max(a,0) on the region) / sum(max(a,0)) in [0, 1]; chance (the region's share of the image) is reported beside it.",

@@ -14,7 +14,7 @@ export const energyPointingGameCheck: Check<EnergyPointingGameOptions> = {
   category: 'localization',
   scoreDirection: 'higher',
   explanation: 'required',
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: ['chance'],
   score:
     "sum(e inside the region) / sum(e), e = (a - min a) / (max a - min a); chance (the region's share of the image) is reported beside it.",

@@ -1,4 +1,3 @@
-import { XauditError } from '../core/errors.js';
 import { chunks } from '../data/dataset.js';
 import {
   emptyTally,
@@ -6,6 +5,7 @@ import {
   fairnessSummary,
   type GroupTally,
   positiveIndex,
+  positiveProblem,
   tallyOne,
 } from './_core/fairness.js';
 import { predictions } from './_core/stats.js';
@@ -51,14 +51,11 @@ export const groupFairness: Check<GroupFairnessOptions> = {
       "The positive class (one of model.classes): a prediction of it is a 'selection', and TPR/FPR/precision are for it against every other class (one-vs-rest). Required when the model has more than two classes; a binary model defaults to its second class, as fairlearn's pos_label=1 is the second of labels [0, 1]. fairlearn: pos_label of selection_rate / true_positive_rate, with y_true and y_pred binarised as (y == positive).",
     min_group_size: `Groups with fewer samples are reported in the breakdown (in_gaps: 0) but left out of every gap, ratio and worst-group value: a rate over a handful of samples is mostly noise (with 30 samples a 95% interval on a rate of 0.5 is about +-0.18). Default ${DEFAULT_MIN_GROUP_SIZE}. fairlearn has no such threshold (min_group_size: 1 compares every group, as its MetricFrame does).`,
   },
+  validate(opts, { classes }) {
+    const p = positiveProblem(classes, opts.positive);
+    return p === null ? null : { ...p, path: opts.positive === undefined ? [] : ['positive'] };
+  },
   async evaluate(ctx, opts) {
-    const manifest = ctx.dataset.manifest;
-    if (!manifest.hasGroups) {
-      throw new XauditError(
-        'SPEC_INVALID',
-        `check 'group-fairness' needs a 'group' column in ${manifest.file}`,
-      );
-    }
     const positive = ctx.classes[positiveIndex(ctx.classes, opts.positive)];
     const minGroupSize = opts.min_group_size ?? DEFAULT_MIN_GROUP_SIZE;
     const n = ctx.samples.length;

@@ -19,7 +19,7 @@ export const pointingGameCheck: Check<PointingGameOptions> = {
   category: 'localization',
   scoreDirection: 'higher',
   explanation: 'required',
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: ['chance'],
   score:
     "1 when a pixel of maximal attribution lies in the region grown by `tolerance`, else 0; chance (the grown region's share of the image, a random point's hit rate) is reported beside it.",

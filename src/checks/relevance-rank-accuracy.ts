@@ -17,7 +17,7 @@ export const relevanceRankAccuracyCheck: Check<RelevanceRankAccuracyOptions> = {
   category: 'localization',
   scoreDirection: 'higher',
   explanation: 'required',
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: ['chance'],
   score:
     "|top-|R| pixels of a ∩ R| / |R| in [0, 1]; chance (|R| / pixels, a random ranking's expected score) is reported beside it.",

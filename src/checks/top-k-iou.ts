@@ -19,7 +19,7 @@ export const topKIoUCheck: Check<TopKIoUOptions> = {
   category: 'localization',
   scoreDirection: 'higher',
   explanation: 'required',
-  needs: { boxes: true },
+  needs: { region: true },
   statistics: [],
   score:
     'I / (k + |R| - I) in [0, 1], I = |top-k pixels of a ∩ R|; 1 only when the top k pixels are exactly R.',

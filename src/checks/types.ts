@@ -104,18 +104,30 @@ export interface ScoredSample extends SampleScore {
   group: string | null;
 }
 
+export interface OptionProblem {
+  code: 'SPEC_INVALID' | 'SPEC_REFERENCE';
+  message: string;
+  hint?: string;
+  path: string[];
+}
+
 export interface Check<O> extends UnitMeta<O> {
   category: CheckCategory;
   /** Whether a higher per-sample score is better. */
   scoreDirection: 'higher' | 'lower';
   /** 'required': the check scores an explanation; 'completeness': one whose method satisfies completeness. */
   explanation: 'none' | 'required' | 'completeness';
-  /** Manifest columns the check needs. */
-  needs: { boxes?: boolean; groups?: boolean };
+  /** Manifest columns the check needs: `boxes` strictly, `region` a box or a mask, `groups` a group. */
+  needs: { boxes?: boolean; region?: boolean; groups?: boolean };
   /** Dataset-level statistics it reports, usable in `expect` beside mean/median/quantile/... */
   statistics: string[];
   /** What the per-sample score means, for the docs. */
   score: string;
+  /**
+   * Option problems only the model's classes reveal (e.g. an unknown positive class), found
+   * at load time so `validate` reports them; `path` is under the check's entry.
+   */
+  validate?(opts: O, env: { classes: readonly string[] }): OptionProblem | null;
   /** Per-sample results, aligned with ctx.samples. */
   evaluate(ctx: CheckContext, opts: O): Promise<SampleScore[]>;
   /**

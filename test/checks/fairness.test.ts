@@ -419,23 +419,19 @@ describe('group-fairness: full audits', () => {
     expect(r.breakdown.samples).toEqual({ u: 6, v: 6 });
   });
 
-  it('a multi-class model without positive, or a misspelt one, errors the check with a did-you-mean', async () => {
+  it('a multi-class model without positive, or a misspelt one, is refused at load with a did-you-mean', async () => {
     const c = refCase('multiclass');
     const manifest = await writeCase(c, 'mc-bad');
-    const missing = await audit(
-      c,
-      manifest,
-      '  - { id: f, check: group-fairness, expect: { tpr_gap: { "<=": 0.7 } } }\n',
-    );
-    expect(missing.outcome).toBe('error');
-    expect(missing.message).toMatch(/3 class\(es\): name the positive class with 'positive: <class>'/);
-    const typo = await audit(
-      c,
-      manifest,
-      '  - { id: f, check: group-fairness, positive: dgo, expect: { tpr_gap: { "<=": 0.7 } } }\n',
-    );
-    expect(typo.outcome).toBe('error');
-    expect(typo.message).toMatch(/positive: 'dgo' is not one of the model's classes\. Did you mean 'dog'\?/);
+    await expect(
+      audit(c, manifest, '  - { id: f, check: group-fairness, expect: { tpr_gap: { "<=": 0.7 } } }\n'),
+    ).rejects.toThrow(/3 class\(es\): name the positive class with 'positive: <class>'/);
+    await expect(
+      audit(
+        c,
+        manifest,
+        '  - { id: f, check: group-fairness, positive: dgo, expect: { tpr_gap: { "<=": 0.7 } } }\n',
+      ),
+    ).rejects.toMatchObject({ code: 'SPEC_REFERENCE', hint: "Did you mean 'dog'?" });
   });
 
   it('needs a group column; a row with an empty group is a sample error', async () => {
@@ -461,7 +457,7 @@ describe('group-fairness: full audits', () => {
   });
 });
 
-describe('group-fairness: positive is validated when the audit is prepared (exit 2)', () => {
+describe('group-fairness: positive is validated when the spec is loaded (xaudit validate, exit 2)', () => {
   // tiny-cnn: 16x16x3 input, 3 outputs.
   const model = resolve('fixtures/models/tiny-cnn/model.json');
   async function prepare(check: string): Promise<unknown> {
@@ -470,8 +466,9 @@ describe('group-fairness: positive is validated when the audit is prepared (exit
       .png()
       .toFile(img);
     await writeFile(join(dir, 'cnn.csv'), 'path,label,group\ncnn.png,b,g1\n');
-    const spec = await parseSpec(
-      `version: 1
+    try {
+      const spec = await parseSpec(
+        `version: 1
 model: { path: ${model}, classes: [a, b, c], input: { size: [16, 16] } }
 data: { val: { manifest: cnn.csv } }
 checks:
@@ -482,9 +479,8 @@ checks:
     check: group-fairness
 ${check}    expect: { dp_difference: { "<=": 0.1 } }
 `,
-      join(dir, 'cnn.yaml'),
-    );
-    try {
+        join(dir, 'cnn.yaml'),
+      );
       const prepared = await prepareAudit(spec);
       prepared.model.dispose();
       return null;

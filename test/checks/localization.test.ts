@@ -303,4 +303,15 @@ describe('localization checks through runAudit', () => {
     expect(r.outcome).toBe('error');
     expect(r.message).toMatch(/needs a 'box' or 'mask' column/);
   });
+
+  it("regression: a mask-only manifest passed background-swap's box check, then every sample errored", async () => {
+    const [r] = await audit(
+      'mask.csv',
+      '  - { id: swap, check: background-swap, background: fill, expect: { flip_rate: { "<=": 0.1 } } }\n',
+      animalModel(),
+    );
+    expect(r.outcome).toBe('error');
+    expect(r.message).toMatch(/needs a 'box' column/);
+    expect(r.samples).toEqual([]);
+  });
 });
