@@ -5,52 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/models/load.js';
 import { auditSection } from './audit.js';
+import { largeSection } from './large.js';
 import { methodsSection } from './methods.js';
 import { onnxSection } from './onnx.js';
+import { inputs, median, table, timeRounds } from './util.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-
-/**
- * Times several functions in interleaved rounds (so that load from other processes hits them
- * alike) after `warmup` untimed rounds; returns each one's median ms and per-round samples.
- */
-async function timeRounds(fns, { warmup = 2, budgetMs = 4000, minRounds = 5, maxRounds = 100 } = {}) {
-  for (let i = 0; i < warmup; i++) for (const f of fns) await f();
-  const samples = fns.map(() => []);
-  const start = performance.now();
-  while (
-    samples[0].length < minRounds ||
-    (performance.now() - start < budgetMs && samples[0].length < maxRounds)
-  ) {
-    for (const [i, f] of fns.entries()) {
-      const t0 = performance.now();
-      await f();
-      samples[i].push(performance.now() - t0);
-    }
-  }
-  return samples;
-}
-
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  for (const [i, r] of rows.entries()) {
-    console.log(
-      r.map((v, c) => (c === 0 ? String(v).padEnd(widths[c]) : String(v).padStart(widths[c]))).join('  '),
-    );
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
-}
-
-/** Seeded inputs in [0, 1) so runs are comparable. */
-function inputs(n) {
-  let a = 12345;
-  return Float32Array.from({ length: n }, () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  });
-}
 
 const engineSection = {
   title: 'tfjs engine: forward and our reverse pass (batch 32)',
@@ -108,6 +68,7 @@ const engineSection = {
 const SECTIONS = [
   engineSection,
   onnxSection(ROOT, { table, timeRounds, median, inputs }),
+  largeSection(ROOT),
   methodsSection(ROOT, { table, median }),
   auditSection(ROOT, table),
 ];
