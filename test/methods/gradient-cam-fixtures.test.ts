@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, describe, it } from 'vitest';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
@@ -30,7 +30,10 @@ const refusals: Record<string, Record<string, RegExp>> = {
   'tiny-resnet': { cam: /'drop' is followed by 'flatten' \(flatten\), not by global average pooling/ },
 };
 
-const models = readdirSync('fixtures/models').sort();
+// Directories holding a model.json (fixtures/models/keras holds Keras files: test/models/keras*.test.ts).
+const models = readdirSync('fixtures/models')
+  .filter((d) => existsSync(`fixtures/models/${d}/model.json`))
+  .sort();
 const loaded: Model[] = [];
 afterAll(() => {
   for (const m of loaded) m.dispose();

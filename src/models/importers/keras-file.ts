@@ -7,8 +7,8 @@
  * - legacy HDF5 `.h5` / `.hdf5` (Keras 2, tf.keras, and Keras 3 `model.save('x.h5')`): the
  *   `model_config` root attribute and `model_weights/<layer>/` whose `weight_names` attribute lists
  *   the layer's datasets in order.
- * Keras loads variables by position, and so do we: each supported layer class declares its
- * variables' order (KERAS_VARIABLES), which is also what the tfjs converter names them.
+ * Keras loads variables by position, and so do we: kerasVariables() gives each supported layer
+ * class's variables in order, under the names the layer converters look up (`<layer>/kernel`...).
  */
 
 import { readFile } from 'node:fs/promises';
@@ -93,7 +93,7 @@ function importKerasArchive(bytes: Uint8Array, file: string): ImportedModel {
     if (path === undefined || !h5.hasGroup(`${path}/vars`)) {
       throw formatError(
         h5.file,
-        `no variables for layer '${layer.name}' (expected group layers/<name>/vars)`,
+        `no variables for layer '${layer.name}' (${layer.className}); expected a group ${path ?? 'layers/<snake_case class name>'}/vars`,
       );
     }
     const vars = h5
