@@ -104,6 +104,7 @@ describe('Keras import reproduces Keras', () => {
       ['sequential.keras', 'sequential.h5'],
       ['functional.keras', 'functional.h5'],
       ['functional.h5', 'functional-keras2.h5'],
+      ['functional.keras', 'functional-unnamed.keras'],
     ]) {
       const a = await importKeras(join(DIR, x));
       const b = await importKeras(join(DIR, y));
