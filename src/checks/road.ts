@@ -31,7 +31,7 @@ export const road: Check<RoadOptions> = {
   needs: {},
   statistics: [],
   score:
-    "Mean over the percentages of 1 when the model still predicts the target after that percentage is removed and imputed, else 0 (output: probability: the target's probability). With evenly spaced percentages this is the normalised area under the sample's curve, and its dataset mean is the mean of Quantus ROAD's per-percentage accuracies. Lower is better for order: most (MoRF), higher for order: least (LeRF).",
+    "Mean over the percentages of 1 when the model still predicts the target after that percentage is removed and imputed, else 0 (output: probability: the target's probability). For the default percentages (1, 3, ..., 99: the midpoints of 50 equal bins of [0, 100]) this is the midpoint-rule area under the sample's curve over [0, 1]; its dataset mean is the mean of Quantus ROAD's per-percentage accuracies. Lower is better for order: most (MoRF), higher for order: least (LeRF).",
   schema: {
     type: 'object',
     properties: {
