@@ -89,7 +89,7 @@ describe('bad input exits 2 with one clear paragraph and no report', () => {
   it('validate accepts the demo spec and list shows every unit', async () => {
     const v = await runCli(['validate', 'audits/wolf-snow-biased.yaml']);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/valid \(6 checks/);
+    expect(v.stdout).toMatch(/valid \(9 checks/);
     const l = await runCli(['list']);
     expect(l.code).toBe(0);
     for (const id of [

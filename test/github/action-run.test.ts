@@ -44,7 +44,7 @@ describe('action.yml with the real CLI', () => {
     expect(audit?.code, audit?.stderr).toBe(0);
     expect(biased.outputs).toEqual({
       status: 'fail',
-      'failed-checks': 'evidence-on-animal,no-snow-shortcut',
+      'failed-checks': 'evidence-on-animal,no-snow-shortcut,points-at-animal,little-evidence-on-background',
       'report-path': join(out, 'report.json'),
       'exit-code': '1',
     });
