@@ -5,10 +5,13 @@
  * model for the report.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSpec } from '../../src/audit/load.js';
+import { prepareAudit } from '../../src/audit/prepare.js';
+import { runAudit } from '../../src/audit/run.js';
 import { createOnnxModel, defaultThreads, OnnxRuntimeModel } from '../../src/models/engines/onnxruntime.js';
 import { importOnnx } from '../../src/models/importers/onnx.js';
 import { decodeModel, encodeModel } from '../../src/models/importers/onnx-proto.js';
@@ -101,5 +104,39 @@ describe('onnxruntime engine: threads', () => {
     const model = await loadModel(ONNX_CNN, { engine: 'onnxruntime' });
     expect((model as OnnxRuntimeModel).threads).toBe(defaultThreads());
     model.dispose();
+  });
+
+  it("is what the report's model.threads states", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xaudit-threads-'));
+    const spec = join(dir, 'audit.yaml');
+    writeFileSync(
+      spec,
+      [
+        'version: 1',
+        'name: threads',
+        'model:',
+        `  path: ${resolve('fixtures/onnx/wolf-snow-biased/model.onnx')}`,
+        '  classes: [husky, wolf]',
+        '  input: { size: [64, 64], range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1] }',
+        `data: { val: { manifest: ${resolve('fixtures/wolf-snow/val/manifest.csv')} } }`,
+        'checks:',
+        '  - { id: accuracy, check: accuracy, expect: { accuracy: { ">=": 0 } } }',
+        '',
+      ].join('\n'),
+    );
+    // 3: neither the old hard-coded 1 nor (on most machines) the core count.
+    const saved = process.env.XAUDIT_THREADS;
+    process.env.XAUDIT_THREADS = '3';
+    const prepared = await prepareAudit(await loadSpec(spec), { engine: 'onnxruntime' }).finally(() => {
+      if (saved === undefined) delete process.env.XAUDIT_THREADS;
+      else process.env.XAUDIT_THREADS = saved;
+    });
+    try {
+      const { report } = await runAudit(prepared);
+      expect((prepared.model as OnnxRuntimeModel).threads).toBe(3);
+      expect(report.model.threads).toBe(3);
+    } finally {
+      prepared.model.dispose();
+    }
   });
 });
