@@ -14,7 +14,7 @@ function optionsTable(unit: UnitMeta<unknown>): string[] {
   const lines = ['| option | default | accepts | meaning |', '| --- | --- | --- | --- |'];
   for (const k of keys) {
     lines.push(
-      `| \`${k}\` | \`${JSON.stringify(defaults[k])}\` | ${cell(describeSchema(props[k]))} | ${cell(docs[k])} |`,
+      `| \`${k}\` | ${defaults[k] === undefined ? '(none)' : `\`${JSON.stringify(defaults[k])}\``} | ${cell(describeSchema(props[k]))} | ${cell(docs[k])} |`,
     );
   }
   return [...lines, ''];
@@ -23,6 +23,7 @@ function optionsTable(unit: UnitMeta<unknown>): string[] {
 function describeSchema(s: Record<string, unknown> | undefined): string {
   if (s === undefined) return '';
   if (Array.isArray(s.enum)) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ');
+  if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
   const parts: string[] = [];
   if (Array.isArray(s.oneOf) || Array.isArray(s.anyOf)) {
     return ((s.oneOf ?? s.anyOf) as Record<string, unknown>[]).map(describeSchema).join(' or ');
