@@ -33,6 +33,12 @@ export class RunCaches {
   mapKey(explanation: string, sample: Sample, target: number): string {
     return `${explanation}\u0000${target}\u0000${sample.file}`;
   }
+
+  /** Drop an explanation's maps (no later check scores it): memory stays bounded by one explanation. */
+  release(explanation: string): void {
+    const prefix = `${explanation}\u0000`;
+    for (const k of this.maps.keys()) if (k.startsWith(prefix)) this.maps.delete(k);
+  }
 }
 
 export interface ContextOptions {
@@ -45,6 +51,8 @@ export interface ContextOptions {
   maxBatch: number;
   signal?: AbortSignal;
   onProgress(done: number): void;
+  /** Keep the explanation's maps for later checks (false for its last check: memory stays per batch). */
+  retainMaps?: boolean;
 }
 
 export function createCheckContext(o: ContextOptions): CheckContext {
@@ -218,6 +226,10 @@ export function createCheckContext(o: ContextOptions): CheckContext {
           missing.map((i) => samples[i]),
           Int32Array.from(missing, (i) => targets[i]),
         );
+        if (o.retainMaps === false) {
+          const fresh = new Map(missing.map((i, j) => [keys[i], computed[j]]));
+          return keys.map((k) => (fresh.get(k) ?? caches.maps.get(k)) as SampleMap);
+        }
         for (const [j, i] of missing.entries()) caches.maps.set(keys[i], computed[j]);
       }
       return keys.map((k) => caches.maps.get(k) as SampleMap);

@@ -91,7 +91,15 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
   const heatmaps = new Map<string, Heatmap[]>();
   const gates: Record<string, ShardGate> = {};
   const timings: Record<string, number> = {};
+  // The last check scoring each explanation: its maps are dropped once that check is done.
+  const lastUse = new Map<string, number>();
+  for (const [i, c] of selected.entries()) if (c.explanation !== null) lastUse.set(c.explanation, i);
   for (const [index, check] of selected.entries()) {
+    for (const [explanation, last] of lastUse) {
+      if (last !== index - 1) continue;
+      caches.release(explanation);
+      baselineCaches.release(explanation);
+    }
     opts.signal?.throwIfAborted();
     const t0 = performance.now();
     const dataset = prepared.datasets.get(check.data);
@@ -136,8 +144,15 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
           `check '${check.check}' needs ${missing} column in ${dataset.manifest.file}`,
         );
       }
-      const scored = await scoreOn(prepared, caches, check, dataset, samples, opts, (done) =>
-        opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
+      const retainMaps = check.explanation === null || lastUse.get(check.explanation) !== index;
+      const scored = await scoreOn(
+        prepared,
+        caches,
+        check,
+        dataset,
+        samples,
+        { ...opts, retainMaps },
+        (done) => opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
       );
       scores = scored.scores;
       ctx = scored.ctx;
@@ -147,8 +162,14 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
           model: baselineModel.model,
           modelSha256: baselineModel.source.sha256,
         };
-        const b = await scoreOn(onBaseline, baselineCaches, check, dataset, samples, opts, (done) =>
-          opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
+        const b = await scoreOn(
+          onBaseline,
+          baselineCaches,
+          check,
+          dataset,
+          samples,
+          { ...opts, retainMaps },
+          (done) => opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
         );
         baselineRows = rowsOf(samples, b.scores);
       } else if (baselineReport !== null) {
@@ -248,7 +269,7 @@ async function scoreOn(
   check: CheckSpec,
   dataset: Dataset,
   samples: Sample[],
-  opts: RunOptions,
+  opts: RunOptions & { retainMaps: boolean },
   onProgress: (done: number) => void,
 ): Promise<{ scores: SampleScore[]; ctx: CheckContext }> {
   const { spec, model } = prepared;
@@ -260,6 +281,7 @@ async function scoreOn(
     samples,
     maxBatch: spec.model.batch_size,
     signal: opts.signal,
+    retainMaps: opts.retainMaps,
   };
   const provisional = createCheckContext({
     ...base,
