@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/models/load.js';
 import { auditSection } from './audit.js';
+import { checksSection } from './checks.js';
 import { largeSection } from './large.js';
 import { methodsSection } from './methods.js';
 import { onnxSection } from './onnx.js';
@@ -70,6 +71,7 @@ const SECTIONS = [
   onnxSection(ROOT, { table, timeRounds, median, inputs }),
   largeSection(ROOT),
   methodsSection(ROOT, { table, median }),
+  checksSection(ROOT, { table, median }),
   auditSection(ROOT, table),
 ];
 
