@@ -71,14 +71,19 @@ async function decodeMask(
   h: number,
   w: number,
 ): Promise<Uint8Array> {
-  let data: Buffer;
+  let values: ArrayLike<number>;
   let info: sharp.OutputInfo;
   try {
-    ({ data, info } = await sharp(file, { failOn: 'error' })
-      .rotate()
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
+    const img = sharp(file, { failOn: 'error' }).rotate().removeAlpha();
+    const meta = await img.metadata();
+    // 16-bit masks (label maps) are read at their own depth: 8-bit output would turn labels < 128 to 0.
+    const wide = meta.depth === 'ushort';
+    const pipe = wide
+      ? img.toColourspace((meta.channels ?? 1) <= 2 ? 'grey16' : 'rgb16').raw({ depth: 'ushort' })
+      : img.raw();
+    const out = await pipe.toBuffer({ resolveWithObject: true });
+    info = out.info;
+    values = wide ? new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.length / 2) : out.data;
   } catch (e) {
     throw new XauditError('IMAGE_DECODE', `Cannot decode the mask of '${sample.id}' (${file})`, {
       cause: e,
@@ -95,7 +100,7 @@ async function decodeMask(
   const inside = new Uint8Array(info.width * info.height);
   const c = info.channels;
   for (let p = 0; p < inside.length; p++) {
-    for (let k = 0; k < c; k++) if (data[p * c + k] !== 0) inside[p] = 1;
+    for (let k = 0; k < c; k++) if (values[p * c + k] !== 0) inside[p] = 1;
   }
   return resizeMask(inside, info.height, info.width, h, w);
 }

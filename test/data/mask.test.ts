@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { XauditError } from '../../src/core/errors.js';
@@ -90,6 +91,38 @@ describe('segmentation masks', () => {
       const d = await decodeSample(sample(file), at(SH, SW));
       expect(Array.from(d.mask ?? []), file).toEqual(want);
     }
+  });
+
+  it('regression: a 16-bit label map lost labels below 128 (read at 8 bits)', async () => {
+    // A grey16 PNG written by hand (sharp would scale on the way in): label 1 in the box, 0 elsewhere.
+    const rows: Buffer[] = [];
+    for (let y = 0; y < SH; y++) {
+      const row = Buffer.alloc(1 + SW * 2);
+      for (let x = 0; x < SW; x++) if (x >= 2 && x < 5 && y >= 1 && y < 4) row.writeUInt16BE(1, 1 + x * 2);
+      rows.push(row);
+    }
+    const chunk = (type: string, data: Buffer) => {
+      const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([len, body, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(SW, 0);
+    ihdr.writeUInt32BE(SH, 4);
+    ihdr.set([16, 0, 0, 0, 0], 8);
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(Buffer.concat(rows))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    await writeFile(join(dir, 'label16.png'), png);
+    expect((await sharp(join(dir, 'label16.png')).metadata()).depth).toBe('ushort');
+    const d = await decodeSample(sample('label16.png'), at(SH, SW));
+    expect(Array.from(d.mask ?? [])).toEqual(Array.from(boxesToMask([[2, 1, 5, 4]], SH, SW)));
   });
 
   it('a sample without a mask has mask null', async () => {
