@@ -58,6 +58,45 @@ async function benchFile(ort, root, file, { table, timeRounds, median, inputs })
       `onnxruntime / tfjs-wasm = ${vsWasm.toFixed(2)}x`,
   );
   await session.release();
+  await benchGradient(xa, wasm, x, n, { table, timeRounds, median });
   xa.dispose();
   wasm.dispose();
+}
+
+/**
+ * The input gradient of one logit, both paths side by side in the same rounds: the onnxruntime
+ * backward graph (engines/onnx-backward.ts, what xaudit's onnxruntime engine now runs) and the
+ * tfjs-wasm reverse pass, each against the onnxruntime forward and the wasm forward.
+ */
+export async function benchGradient(xa, wasm, x, n, { table, timeRounds, median }, opts) {
+  const k = xa.info.outputs;
+  const og = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) og[i * k + (i % k)] = 1;
+  const [fOrt, fWasm, gOrt, gWasm] = await timeRounds(
+    [
+      () => xa.forward(x, n),
+      () => wasm.forward(x, n),
+      () => xa.gradient({ x, n, outputGrad: og }),
+      () => wasm.gradient({ x, n, outputGrad: og }),
+    ],
+    opts,
+  );
+  const r = (a, b) => median(a.map((v, i) => v / b[i]));
+  const per = (s) => (median(s) / n).toFixed(3);
+  const viaOrt = r(gOrt, fOrt);
+  table([
+    ['input gradient of one logit', 'ms/image', 'x forward (onnxruntime)', 'x forward (wasm)'],
+    ['gradient via onnxruntime (backward graph)', per(gOrt), viaOrt.toFixed(2), r(gOrt, fWasm).toFixed(2)],
+    [
+      'gradient via tfjs-wasm (reverse pass)',
+      per(gWasm),
+      r(gWasm, fOrt).toFixed(2),
+      r(gWasm, fWasm).toFixed(2),
+    ],
+  ]);
+  const fallback = xa.backwardFallback === undefined ? '' : ` (NOT USED: ${xa.backwardFallback})`;
+  console.log(
+    `gradient via onnxruntime / forward = ${viaOrt.toFixed(2)} (target <= 3: ${viaOrt <= 3 ? 'met' : 'MISSED'})${fallback}; ` +
+      `tfjs-wasm gradient / onnxruntime gradient = ${r(gWasm, gOrt).toFixed(2)}x`,
+  );
 }
