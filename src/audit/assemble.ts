@@ -7,7 +7,15 @@ import type { AnyCheck, ScoredSample } from '../checks/types.js';
 import { VERSION } from '../version.js';
 import type { CheckReport, Outcome, Report, SampleResult, ShardInfo } from './report.js';
 import { REPORT_SCHEMA_VERSION } from './report.js';
-import { type CheckGate, exitCodeOf, verdict, withoutDeltas, worstSamples } from './verdict.js';
+import {
+  type CheckGate,
+  exitCodeOf,
+  pairRows,
+  statView,
+  verdict,
+  withoutDeltas,
+  worstSamples,
+} from './verdict.js';
 
 /** One sample's row: where it came from and how it scored. */
 export interface SampleRow extends ScoredSample {
@@ -66,6 +74,8 @@ export interface ScoreOptions {
   seed: number;
   /** The baseline's rows of this check, in baseline mode. */
   baseline?: readonly SampleRow[] | null;
+  /** A shard's report: values not computable on its slice are left to merge. */
+  partial?: boolean;
 }
 
 /** The scored check report: summarize(), verdict and worst-k from the rows, in dataset order. */
@@ -84,7 +94,8 @@ export function scoredCheckReport(
     checkId: h.id,
   };
   const baseline = o.baseline ?? null;
-  const v = verdict(gate, { ...input, rows, baseline });
+  const baseRows = baseline === null ? null : { rows: baseline, ids: baseline.map((r) => r.id) };
+  const v = verdict(gate, { ...input, rows, baseline: baseRows, partial: o.partial });
   const report: CheckReport = {
     ...emptyCheckReport(h),
     outcome: v.outcome,
@@ -99,12 +110,16 @@ export function scoredCheckReport(
   if (baseline !== null) {
     const b = verdict(
       { ...gate, expect: withoutDeltas(gate.expect) },
-      { ...input, ids: baseline.map((r) => r.id), rows: baseline },
+      { ...input, ids: baseline.map((r) => r.id), rows: baseline, partial: o.partial },
     );
+    // The difference is taken over the samples both runs scored, like delta_vs_baseline.
+    const pairs = pairRows(rows, input.ids, { rows: baseline, ids: baseline.map((r) => r.id) });
+    const now = statView(pairs.current, unit.summarize(pairs.current)).stats;
+    const then = statView(pairs.baseline, unit.summarize(pairs.baseline)).stats;
     const delta: Record<string, number | null> = {};
-    for (const [k, value] of Object.entries(v.stats)) {
-      const base = b.stats[k];
-      if (base === undefined) continue;
+    for (const [k, value] of Object.entries(now)) {
+      const base = then[k];
+      if (base === undefined || k === 'errors') continue;
       delta[k] = value === null || base === null ? null : value - base;
     }
     report.baseline = { outcome: b.outcome, stats: b.stats, delta, samples: baseline.map(sampleResult) };

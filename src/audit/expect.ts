@@ -109,8 +109,11 @@ export function statisticOf(
 export interface ExpectExtras {
   /** The statistic's bootstrap interval at the given level (null: undefined). */
   interval?(statistic: string, entry: ExpectEntry, ci: CiBound): { lower: number; upper: number } | null;
-  /** The same statistics of the baseline, for delta_vs_baseline (null: no baseline). */
-  baseline?: StatView | null;
+  /**
+   * For delta_vs_baseline: the statistics of both runs over the samples both scored
+   * (null: no baseline), so a difference is never one of different sample sets.
+   */
+  paired?: { current: StatView; baseline: StatView } | null;
 }
 
 /** Evaluate every expectation of a check on its statistics. */
@@ -141,8 +144,10 @@ export function evaluateExpect(
     }
     const delta = entry.delta_vs_baseline;
     if (delta !== undefined) {
-      const base = extras.baseline ? statisticOf(statistic, entry, extras.baseline).value : null;
-      push(`delta_vs_baseline(${label})`, delta, value === null || base === null ? null : value - base);
+      const p = extras.paired ?? null;
+      const now = p === null ? null : statisticOf(statistic, entry, p.current).value;
+      const base = p === null ? null : statisticOf(statistic, entry, p.baseline).value;
+      push(`delta_vs_baseline(${label})`, delta, now === null || base === null ? null : now - base);
     }
   }
   return results;

@@ -84,8 +84,10 @@ export function mergeReports(shards: readonly Report[]): Report {
     // A check that errored before scoring in a shard (e.g. a missing column) errors the same way unsharded.
     if (unscored !== undefined) return erroredCheckReport(unscored, unscored.message);
     const rows = parts.flatMap((p) => p.samples.map(rowOf));
-    const baseline =
-      first.baseline === undefined ? null : parts.flatMap((p) => (p.baseline?.samples ?? []).map(rowOf));
+    // A check no shard compared (e.g. one a stored baseline report lacks) has no baseline block.
+    const baseline = parts.some((p) => p.baseline !== undefined)
+      ? parts.flatMap((p) => (p.baseline?.samples ?? []).map(rowOf))
+      : null;
     return scoredCheckReport(
       c,
       getCheck(c.check),

@@ -23,10 +23,14 @@ const OUTPUT_FILES = ['report.html', 'junit.xml', 'report.json'] as const;
  * Remove an earlier run's reports from --out before this run starts: a run that
  * then fails before writing must not leave a stale report that reads as its own.
  */
-export async function clearOutputs(outDir: string): Promise<void> {
+export async function clearOutputs(outDir: string, keep: readonly string[] = []): Promise<void> {
+  const kept = new Set(keep.map((p) => resolve(p)));
   for (const name of OUTPUT_FILES) {
+    const file = join(resolve(outDir), name);
+    // A report that is this run's baseline input is never removed.
+    if (kept.has(file)) continue;
     // Unremovable (e.g. --out is a file): writing the new reports will say so with its reason.
-    await rm(join(resolve(outDir), name), { force: true }).catch(() => {});
+    await rm(file, { force: true }).catch(() => {});
   }
 }
 

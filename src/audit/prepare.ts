@@ -44,18 +44,7 @@ export async function prepareAudit(
     const [mh, mw, mc] = info.inputShape;
     const h = mh;
     const w = mw;
-    for (const e of Object.values(spec.explanations)) {
-      const layer = e.options.layer;
-      if (typeof layer === 'string' && layer !== 'auto') {
-        const names = info.layers.filter((l) => l.spatial).map((l) => l.name);
-        if (!names.includes(layer)) {
-          throw new XauditError('SPEC_REFERENCE', `The model has no spatial layer '${layer}'`, {
-            location: at('explanations', e.id, 'layer'),
-            hint: `${didYouMean(layer, names)} Candidates: ${names.join(', ')}.`,
-          });
-        }
-      }
-    }
+    checkLayers(model, spec, 'The model');
     const input: InputTransform = {
       range: spec.model.input.range,
       mean: spec.model.input.mean,
@@ -126,6 +115,20 @@ function checkModelFits(model: Model, spec: AuditSpec, who: string): void {
   }
 }
 
+/** Every explanation's named layer exists in the model (`who` names it in errors). */
+function checkLayers(model: Model, spec: AuditSpec, who: string): void {
+  const names = model.info.layers.filter((l) => l.spatial).map((l) => l.name);
+  for (const e of Object.values(spec.explanations)) {
+    const layer = e.options.layer;
+    if (typeof layer === 'string' && layer !== 'auto' && !names.includes(layer)) {
+      throw new XauditError('SPEC_REFERENCE', `${who} has no spatial layer '${layer}'`, {
+        location: spec.locate(['explanations', e.id, 'layer']),
+        hint: `${didYouMean(layer, names)} Candidates: ${names.join(', ')}.`,
+      });
+    }
+  }
+}
+
 /** What the checks are compared with in baseline mode. */
 export type PreparedBaseline =
   | { source: BaselineSource; model: Model }
@@ -172,6 +175,7 @@ export async function prepareBaseline(
   const model = await loadModel(baseline.path, { engine: opts.engine ?? spec.model.engine });
   try {
     checkModelFits(model, spec, 'The baseline model');
+    checkLayers(model, spec, 'The baseline model');
     const [h, w, c] = prepared.input.shape;
     const [bh, bw, bc] = model.info.inputShape;
     if (bh !== h || bw !== w || bc !== c) {

@@ -170,10 +170,16 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
           samples,
           { ...opts, retainMaps },
           (done) => opts.onEvent?.({ type: 'progress', id: check.id, done, samples: samples.length }),
-        );
+        ).catch((e: unknown) => {
+          // Say which model failed: the current one's scores were fine.
+          if (e instanceof XauditError) {
+            throw new XauditError(e.code, `baseline model: ${e.message}`, { hint: e.hint, cause: e });
+          }
+          throw e;
+        });
         baselineRows = rowsOf(samples, b.scores);
       } else if (baselineReport !== null) {
-        baselineRows = storedBaseline(baselineReport.report, check, samples);
+        baselineRows = storedBaseline(baselineReport.report, check, head.method, samples);
       }
     } catch (e) {
       if (opts.signal?.aborted) throw e;
@@ -195,6 +201,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       worst: spec.report.worst,
       seed: spec.seed,
       baseline: baselineRows,
+      partial: opts.shard !== undefined,
     });
     if (opts.shard !== undefined && samples.length === 0 && dataset.samples.some((s) => matches(check, s))) {
       // The selection lies in other shards: nothing to gate here, and failing this shard's job
@@ -306,7 +313,12 @@ function rowsOf(samples: readonly Sample[], scores: readonly SampleScore[]): Sam
 }
 
 /** A stored report's rows of this check for the same samples (by id), in this run's order. */
-function storedBaseline(report: Report, check: CheckSpec, samples: readonly Sample[]): SampleRow[] | null {
+function storedBaseline(
+  report: Report,
+  check: CheckSpec,
+  method: string | null,
+  samples: readonly Sample[],
+): SampleRow[] | null {
   const stored = report.checks.find((c) => c.id === check.id);
   const gated = Object.values(check.expect).some((e) => e.delta_vs_baseline !== undefined);
   if (stored === undefined || stored.samples.length === 0) {
@@ -314,6 +326,13 @@ function storedBaseline(report: Report, check: CheckSpec, samples: readonly Samp
     throw new XauditError(
       'SPEC_INVALID',
       `the baseline report has no ${stored === undefined ? 'check' : 'scored samples for check'} '${check.id}'`,
+    );
+  }
+  if (stored.check !== check.check || stored.method !== method) {
+    const what = (c: string, m: string | null) => `${c}${m === null ? '' : ` of ${m}`}`;
+    throw new XauditError(
+      'SPEC_INVALID',
+      `the baseline report's check '${check.id}' is ${what(stored.check, stored.method)}, this one ${what(check.check, method)}: they cannot be compared`,
     );
   }
   const byId = new Map(stored.samples.map((s) => [s.id, s]));

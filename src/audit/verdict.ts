@@ -25,8 +25,33 @@ export interface VerdictInput {
   /** The spec's seed and the check id key the bootstrap's resamples. */
   seed: number;
   checkId: string;
-  /** The baseline's rows for delta_vs_baseline (null: no baseline). */
-  baseline?: readonly ScoredSample[] | null;
+  /** The baseline's rows and their sample ids, for delta_vs_baseline (null: no baseline). */
+  baseline?: { rows: readonly ScoredSample[]; ids: readonly string[] } | null;
+  /**
+   * A shard's verdict: a dataset-level value it cannot compute on its slice (a group too
+   * small here, an interval) is left to merge, not an error.
+   */
+  partial?: boolean;
+}
+
+const scored = (r: ScoredSample) => r.error === undefined && r.score !== null;
+
+/** The rows of both runs for the samples both scored, in the current run's order. */
+export function pairRows(
+  rows: readonly ScoredSample[],
+  ids: readonly string[],
+  baseline: { rows: readonly ScoredSample[]; ids: readonly string[] },
+): { current: ScoredSample[]; baseline: ScoredSample[] } {
+  const byId = new Map(baseline.ids.map((id, i) => [id, baseline.rows[i]]));
+  const current: ScoredSample[] = [];
+  const base: ScoredSample[] = [];
+  for (const [i, r] of rows.entries()) {
+    const b = byId.get(ids[i]);
+    if (b === undefined || !scored(r) || !scored(b)) continue;
+    current.push(r);
+    base.push(b);
+  }
+  return { current, baseline: base };
 }
 
 /** Aggregates of the scored rows, the check's own dataset-level values, n and the error count. */
@@ -59,9 +84,25 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
       `${errored.length} sample(s) could not be scored (max_errors: ${gate.max_errors}): ${names}; first reason: ${first}`,
     );
   }
-  const baselineRows = input.baseline ?? null;
+  const baseline = input.baseline ?? null;
+  const gatesDelta = Object.values(gate.expect).some((e) => e.delta_vs_baseline !== undefined);
+  const pairs = baseline === null || !gatesDelta ? null : pairRows(rows, ids, baseline);
+  if (baseline !== null && gatesDelta) {
+    const failedOnBaseline = baseline.rows.filter((r) => !scored(r)).length;
+    if (failedOnBaseline > gate.max_errors) {
+      errors.push(
+        `baseline: ${failedOnBaseline} sample(s) could not be scored on the baseline (max_errors: ${gate.max_errors}); first reason: ${baseline.rows.find((r) => r.error !== undefined)?.error ?? 'no score'}`,
+      );
+    }
+  }
   const expectations = evaluateExpect(gate.expect, view, {
-    baseline: baselineRows === null ? null : statView(baselineRows, input.summarize(baselineRows)),
+    paired:
+      pairs === null
+        ? null
+        : {
+            current: statView(pairs.current, input.summarize(pairs.current)),
+            baseline: statView(pairs.baseline, input.summarize(pairs.baseline)),
+          },
     interval: (statistic, entry, ci) =>
       bootstrapInterval(
         rows.length,
@@ -77,26 +118,38 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
         },
       ),
   });
+  const deferred: string[] = [];
   for (const e of expectations) {
-    if (e.value === null || !Number.isFinite(e.value)) {
+    if (e.value !== null && Number.isFinite(e.value)) continue;
+    const isDelta = e.statistic.startsWith('delta_vs_baseline');
+    if (isDelta && baseline === null) {
       errors.push(
-        e.statistic.startsWith('delta_vs_baseline') && baselineRows === null
-          ? `${e.statistic} needs a baseline (--baseline-model, --baseline-report or baseline: in the spec)`
-          : `${e.statistic} could not be computed${reasonFor(e.statistic, summary)}`,
+        `${e.statistic} needs a baseline (--baseline-model, --baseline-report or baseline: in the spec)`,
       );
+    } else if (input.partial === true) {
+      deferred.push(e.statistic);
+    } else if (isDelta && pairs !== null && pairs.current.length === 0) {
+      errors.push(
+        `${e.statistic} could not be computed: no sample was scored by both the model and the baseline`,
+      );
+    } else {
+      errors.push(`${e.statistic} could not be computed${reasonFor(e.statistic, summary)}`);
     }
   }
   if (errors.length > 0) {
     return { outcome: 'error', message: errors[0], expectations, stats, errors };
   }
-  const failed = expectations.filter((e) => !e.passed);
-  const shown = failed.length > 0 ? failed : expectations;
+  const left =
+    deferred.length === 0 ? '' : `${deferred.join(', ')} left to merge (not computable on this shard)`;
+  const failed = expectations.filter((e) => !e.passed && !deferred.includes(e.statistic));
+  const shown = failed.length > 0 ? failed : expectations.filter((e) => !deferred.includes(e.statistic));
   const parts = shown.map((e) =>
     `${e.statistic} ${fmt(e.value)} ${e.passed ? '' : 'not '}${e.op} ${e.threshold}`.replace('  ', ' '),
   );
   const chance = stats.chance === undefined ? '' : ` (chance ${fmt(stats.chance)})`;
   const outcome: Outcome = failed.length === 0 ? 'pass' : gate.severity === 'warn' ? 'warn' : 'fail';
-  return { outcome, message: parts.join('; ') + chance, expectations, stats, errors };
+  const message = [parts.join('; ') + chance, left].filter((m) => m !== '' && m !== chance).join('; ');
+  return { outcome, message: message === '' ? left : message, expectations, stats, errors };
 }
 
 /** ": <why>" when the check said why the statistic behind an expectation is null. */

@@ -7,7 +7,7 @@ import { clearOutputs, writeOutputs } from '../audit/output.js';
 import { type PreparedBaseline, prepareAudit, prepareBaseline } from '../audit/prepare.js';
 import { parseShard, runAudit, type Shard } from '../audit/run.js';
 import { fullSpecSchema } from '../audit/schema.js';
-import type { BaselineSpec } from '../audit/spec.js';
+import type { AuditSpec, BaselineSpec } from '../audit/spec.js';
 import { isXauditError, XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
@@ -32,6 +32,38 @@ interface Io {
 }
 
 /** The CLI entry: parses arguments, calls the library, maps failures to exit codes (0 pass, 1 fail, 2 unusable). */
+/** The spec, --only and the baseline of a `run`, validated before anything is prepared. */
+async function loadRun(
+  specPath: string,
+  o: { only?: string; baselineModel?: string; baselineReport?: string },
+): Promise<{ spec: AuditSpec; only: string[] | undefined; baselineSpec: BaselineSpec | null }> {
+  const spec = await loadSpec(specPath);
+  const only = o.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (only !== undefined) {
+    const ids = spec.checks.map((c) => c.id);
+    const unknown = only.filter((id) => !ids.includes(id));
+    if (unknown.length > 0) {
+      throw new XauditError('SPEC_REFERENCE', `--only names unknown check '${unknown[0]}'`, {
+        hint: didYouMean(unknown[0], ids),
+      });
+    }
+  }
+  if (o.baselineModel !== undefined && o.baselineReport !== undefined) {
+    throw new XauditError('USAGE', 'Give --baseline-model or --baseline-report, not both');
+  }
+  const baselineSpec: BaselineSpec | null =
+    o.baselineModel !== undefined
+      ? { kind: 'model', path: resolve(o.baselineModel) }
+      : o.baselineReport !== undefined
+        ? { kind: 'report', path: resolve(o.baselineReport) }
+        : spec.baseline;
+  requireBaseline(spec, baselineSpec);
+  return { spec, only, baselineSpec };
+}
+
 export async function main(
   argv: string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
@@ -83,31 +115,22 @@ export async function main(
         },
       ) => {
         verbose = o.verbose === true;
-        if (o.out !== undefined) await clearOutputs(o.out);
-        const spec = await loadSpec(specPath);
-        const only = o.only
-          ?.split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '');
-        if (only !== undefined) {
-          const ids = spec.checks.map((c) => c.id);
-          const unknown = only.filter((id) => !ids.includes(id));
-          if (unknown.length > 0) {
-            throw new XauditError('SPEC_REFERENCE', `--only names unknown check '${unknown[0]}'`, {
-              hint: didYouMean(unknown[0], ids),
-            });
-          }
+        // An earlier run's reports in --out must not outlive a run that fails before writing its
+        // own; a baseline report given as input is never removed, even when it lies in --out.
+        const clear = async (keep: string[]) => {
+          if (o.out !== undefined) await clearOutputs(o.out, keep);
+        };
+        const cliKeep = o.baselineReport === undefined ? [] : [resolve(o.baselineReport)];
+        let spec: AuditSpec;
+        let only: string[] | undefined;
+        let baselineSpec: BaselineSpec | null;
+        try {
+          ({ spec, only, baselineSpec } = await loadRun(specPath, o));
+        } catch (e) {
+          await clear(cliKeep);
+          throw e;
         }
-        if (o.baselineModel !== undefined && o.baselineReport !== undefined) {
-          throw new XauditError('USAGE', 'Give --baseline-model or --baseline-report, not both');
-        }
-        const baselineSpec: BaselineSpec | null =
-          o.baselineModel !== undefined
-            ? { kind: 'model', path: resolve(o.baselineModel) }
-            : o.baselineReport !== undefined
-              ? { kind: 'report', path: resolve(o.baselineReport) }
-              : spec.baseline;
-        requireBaseline(spec, baselineSpec);
+        await clear(baselineSpec?.kind === 'report' ? [baselineSpec.path] : []);
         const prepared = await prepareAudit(spec, { engine: o.engine });
         let baseline: PreparedBaseline | undefined;
         try {

@@ -51,6 +51,28 @@ describe('baseline mode', () => {
     expect(alone?.samples).toEqual(swap.samples);
   }, 60_000);
 
+  it('merges sharded runs against a stored report (a check the report lacks has no baseline block)', async () => {
+    const stored = (await runAudit(prepared, { only: ['accuracy'] })).report;
+    const fromReport: PreparedBaseline = {
+      source: { kind: 'report', path: 'stored.json', sha256: 'x' },
+      report: stored,
+    };
+    const whole = (await runAudit(prepared, { only: ONLY, baseline: fromReport })).report;
+    expect(whole.checks.find((c) => c.id === 'no-snow-shortcut')?.baseline).toBeUndefined();
+    expect(whole.checks.find((c) => c.id === 'accuracy')?.baseline?.delta.accuracy).toBe(0);
+    const shards: Report[] = [];
+    for (const index of [1, 2]) {
+      shards.push(
+        (await runAudit(prepared, { only: ONLY, baseline: fromReport, shard: { index, count: 2 } })).report,
+      );
+    }
+    const strip = (r: Report) => {
+      const { timings: _t, merged: _m, ...rest } = JSON.parse(JSON.stringify(r)) as Report;
+      return JSON.stringify(rest);
+    };
+    expect(strip(mergeReports(shards))).toBe(strip(whole));
+  }, 60_000);
+
   it('merges sharded baseline runs into the unsharded report', async () => {
     const whole = (await runAudit(prepared, { only: ONLY, baseline })).report;
     const shards: Report[] = [];
@@ -139,6 +161,44 @@ describe('baseline mode from the CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/spec\.yaml:\d+:\d+: The baseline model file does not exist/);
   }, 120_000);
+
+  it('regression: --out deleted the --baseline-report it was about to read, in the same folder', async () => {
+    const dir = await workspace();
+    const spec = join(dir, 'spec.yaml');
+    const out = join(dir, 'out');
+    expect((await runCli(['run', spec, '--only', 'accuracy', '--out', out, '-q', '--no-cache'])).code).toBe(
+      0,
+    );
+    const again = await runCli([
+      'run',
+      spec,
+      '--only',
+      'accuracy',
+      '--out',
+      out,
+      '--baseline-report',
+      join(out, 'report.json'),
+      '-q',
+      '--no-cache',
+    ]);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.checks[0].baseline?.delta.mean).toBe(0);
+  }, 60_000);
+
+  it("regression: the demo's shards exited 2 on a group gap too small to compute on a quarter of the data", async () => {
+    const r = await runCli([
+      'run',
+      'audits/wolf-snow-biased.yaml',
+      '--shard',
+      '1/4',
+      '--only',
+      'background-groups-treated-alike',
+      '-q',
+    ]);
+    expect(r.code).toBe(0);
+  }, 60_000);
 
   it('refuses a baseline model whose outputs do not fit the classes', async () => {
     const dir = await workspace();

@@ -52,13 +52,13 @@ describe('bootstrapInterval', () => {
 describe('expect: ci_lower / ci_upper / delta_vs_baseline', () => {
   const rows = (scores: number[]): ScoredSample[] =>
     scores.map((score, i) => ({ score, label: 'a', group: i % 2 === 0 ? 'g0' : 'g1' }));
-  const input = (r: ScoredSample[], baseline: ScoredSample[] | null = null) => ({
+  const input = (r: ScoredSample[], b: ScoredSample[] | null = null) => ({
     rows: r,
     ids: r.map((_, i) => `s${i}`),
+    baseline: b === null ? null : { rows: b, ids: b.map((_, i) => `s${i}`) },
     summarize: () => ({ stats: {} }),
     seed: 3,
     checkId: 'c',
-    baseline,
   });
 
   it('gates on the ends of the interval, which bracket the point estimate', () => {
@@ -128,5 +128,64 @@ describe('expect: ci_lower / ci_upper / delta_vs_baseline', () => {
     );
     expect(v).toEqual({ scores: [1], stats: { ...sampleAggregates([1]), k: 2, n: 1, errors: 1 } });
     expect(evaluateExpect({ k: { '>': 1 } }, v)[0].passed).toBe(true);
+  });
+});
+
+describe('regressions from review', () => {
+  const rows = (scores: (number | null)[]): ScoredSample[] =>
+    scores.map((score) =>
+      score === null ? { score, error: 'x', label: 'a', group: null } : { score, label: 'a', group: null },
+    );
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
+  const gate = (max_errors: number) => ({
+    expect: { mean: { delta_vs_baseline: { '>=': -0.1 } } },
+    max_errors,
+    severity: 'error' as const,
+  });
+
+  it('delta_vs_baseline compares the samples both runs scored, not two different sets', () => {
+    const current = rows([0.1, 0.2, 0.3, 0.4]);
+    const base = rows([null, null, 0.4, 0.4]);
+    const v = verdict(gate(2), {
+      rows: current,
+      ids: ids(4),
+      summarize: () => ({ stats: {} }),
+      seed: 1,
+      checkId: 'c',
+      baseline: { rows: base, ids: ids(4) },
+    });
+    // Paired on s2, s3: (0.3 + 0.4) / 2 - 0.4 = -0.05; unpaired it was 0.25 - 0.4 = -0.15.
+    expect(v.expectations[0].value).toBeCloseTo(-0.05, 12);
+    expect(v.outcome).toBe('pass');
+    // More baseline errors than max_errors: the comparison is unusable, and says so.
+    const strict = verdict(gate(1), {
+      rows: current,
+      ids: ids(4),
+      summarize: () => ({ stats: {} }),
+      seed: 1,
+      checkId: 'c',
+      baseline: { rows: base, ids: ids(4) },
+    });
+    expect(strict.outcome).toBe('error');
+    expect(strict.message).toMatch(/^baseline: 2 sample\(s\) could not be scored on the baseline/);
+  });
+
+  it("a shard leaves a statistic it cannot compute on its slice to merge (the demo's shards exited 2)", () => {
+    const input = {
+      rows: rows([1, 1]),
+      ids: ids(2),
+      summarize: () => ({ stats: { accuracy_gap: null } }),
+      seed: 1,
+      checkId: 'c',
+    };
+    const g = {
+      expect: { accuracy_gap: { ci_upper: { '<=': 0.1 } } },
+      max_errors: 0,
+      severity: 'error' as const,
+    };
+    expect(verdict(g, input).outcome).toBe('error');
+    const shard = verdict(g, { ...input, partial: true });
+    expect(shard.outcome).toBe('pass');
+    expect(shard.message).toMatch(/left to merge/);
   });
 });
