@@ -106,6 +106,19 @@ async function child(root, name) {
   const fwdWasm = median(fwdW) / n2;
   const grad = median(gradW) / n2;
   const gradRatio = median(gradW.map((g, i) => g / fwdW[i]));
+  // The same input gradient as an onnxruntime backward graph (engines/onnx-backward.ts: what the
+  // onnxruntime engine runs for plain gradients), side by side with its forward and with tfjs-wasm.
+  const [fwdO2, gradO2, gradW2] = await timeRounds(
+    [
+      () => xa.forward(x2, n2),
+      () => xa.gradient({ x: x2, n: n2, outputGrad: og }),
+      () => wasm.gradient({ x: x2, n: n2, outputGrad: og }),
+    ],
+    { warmup: 1, budgetMs: 3000, minRounds: 2 },
+  );
+  const gradOrt = median(gradO2) / n2;
+  const gradOrtRatio = median(gradO2.map((g, i) => g / fwdO2[i]));
+  const wasmVsOrt = median(gradW2.map((g, i) => g / gradO2[i]));
 
   // Methods on one image each, on the model users get (engine auto = onnxruntime + tfjs-wasm).
   const one = { x: x.subarray(0, SIZE * SIZE * 3), n: 1, ids: ['bench-0'] };
@@ -148,6 +161,12 @@ async function child(root, name) {
     ],
     [`forward, xaudit ${wasm.engine}`, fwdWasm.toFixed(2), eq(fwdWasm, fwdOrt), '1.0'],
     [`input gradient of one logit, ${wasm.engine}`, grad.toFixed(2), eq(grad, fwdOrt), gradRatio.toFixed(2)],
+    [
+      `input gradient of one logit, onnxruntime backward graph${xa.backwardFallback ? ' (NOT USED)' : ''}`,
+      gradOrt.toFixed(2),
+      gradOrtRatio.toFixed(2),
+      eq(gradOrt, fwdWasm),
+    ],
     [`integrated-gradients, 32 steps`, ig.toFixed(0), eq(ig, fwdOrt), eq(ig, fwdWasm)],
     [`grad-cam at '${layer}'`, cam.toFixed(0), eq(cam, fwdOrt), eq(cam, fwdWasm)],
     ['occlusion, 16x16 windows, stride 8 (729 passes)', occ.toFixed(0), eq(occ, fwdOrt), eq(occ, fwdWasm)],
@@ -155,6 +174,11 @@ async function child(root, name) {
   console.log(
     `xaudit / plain onnxruntime throughput = ${vsPlain.toFixed(2)} (target >= 0.9: ${vsPlain >= 0.9 ? 'met' : 'MISSED'}); ` +
       `gradient / forward (both wasm) = ${gradRatio.toFixed(2)} (target <= 3: ${gradRatio <= 3 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `gradient via onnxruntime / forward = ${gradOrtRatio.toFixed(2)} (target <= 3: ${gradOrtRatio <= 3 ? 'met' : 'MISSED'}); ` +
+      `tfjs-wasm gradient / onnxruntime gradient = ${wasmVsOrt.toFixed(2)}x` +
+      (xa.backwardFallback ? `; onnxruntime backward NOT USED: ${xa.backwardFallback}` : ''),
   );
   console.log(`peak RSS (this model's process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   xa.dispose();

@@ -202,10 +202,23 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
     });
     const p3 = b.pool('p3', 'maxpool', pad, [3, 3], [2, 2], 'valid');
     const p4 = b.pool('p4', 'maxpool', p3, [2, 2], [1, 1], 'valid');
+    // Non-overlapping windows (MaxUnpool), 'same' on an odd size (a padded last window), after a
+    // relu that feeds only the pool (its mask applied to the pooled gradient).
+    const r5 = b.unary('r5', 'relu', b.conv('c5', x, 3, [3, 3], {}));
+    const p5 = b.pool('p5', 'maxpool', r5, [2, 2], [2, 2], 'same');
+    const g5 = b.gap('g5', p5, false);
     const g2 = b.gap('g2', p2, false);
     const g4 = b.gap('g4', p4, false);
     const s = b.add('s', [g2, g4]);
-    const d = b.dense('d', s, 3);
+    const cat = b.node({
+      name: 'cat',
+      op: 'concat',
+      inputs: [s.name, g5.name],
+      shape: [7],
+      attrs: NO_ATTRS,
+      weights: NO_WEIGHTS,
+    });
+    const d = b.dense('d', cat, 3);
     const { graph, info } = b.build(d);
     await expectAgree(graph, info, 'max pools');
   });

@@ -58,6 +58,7 @@ class Emitter {
   private readonly inits: OnnxTensor[] = [];
   private readonly byName: Map<string, IrNode>;
   private counter = 0;
+  private live = new Set<string>();
   /** Forward value of each IR node. */
   private readonly acts = new Map<string, Value>();
   /** Accumulated gradient of each IR node, in the layout of its forward value. */
@@ -72,6 +73,7 @@ class Emitter {
   build(): OnnxModel {
     const g = this.graph;
     const live = this.ancestors();
+    this.live = live;
     const order = g.nodes.filter((n) => live.has(n.name));
     for (const node of order) {
       if (node.op !== 'input' && backwardTesting.disabledOps.has(node.op))
@@ -460,6 +462,26 @@ class Emitter {
           dilatedSize(a.kernelShape[1], a.dilation[1]),
         ];
         const { ay, ax, pads } = this.windowPads(h, wd, ek, a.strides, a.padding);
+        if (a.strides[0] === 1 && a.strides[1] === 1) {
+          // Stride 1: a full correlation of dy with the rotated, in/out-transposed filter, padded
+          // so that the output is the input's size. onnxruntime's Conv (NCHWc kernels) is ~2x its
+          // ConvTranspose here.
+          const top = ek[0] - 1 - ay.before;
+          const left = ek[1] - 1 - ax.before;
+          const bottom = h - ay.out - top + ek[0] - 1;
+          const right = wd - ax.out - left + ek[1] - 1;
+          if (Math.min(top, left, bottom, right) >= 0) {
+            const flipped = this.floats('conv_wt', ...flippedWeight(node, group));
+            const g = this.op1('Conv', [dy, flipped], {
+              kernel_shape: [a.kernelShape[0], a.kernelShape[1]],
+              dilations: [...a.dilation],
+              pads: [top, left, bottom, right],
+              group,
+            });
+            this.addGrad(node, 0, g, 'nchw');
+            return;
+          }
+        }
         // ConvTranspose's size: s * (out - 1) + output_padding + ek - pads; output_padding makes it h.
         const opad = [
           h - (a.strides[0] * (ay.out - 1) + ek[0] - ay.before - ay.after),
@@ -487,7 +509,9 @@ class Emitter {
         this.addGrad(node, 0, this.op1('Mul', [dy, this.bnScales.get(node.name)!]), L);
         return;
       case 'relu': {
-        const mask = this.op1('Greater', [xIn(0), zero]);
+        // relu(x) > 0 iff x > 0: the mask from the output leaves the producer's only consumer
+        // the Relu, so that onnxruntime fuses Conv + Relu in the forward part.
+        const mask = this.op1('Greater', [this.acts.get(node.name)!.name, zero]);
         this.addGrad(node, 0, this.op1('Where', [mask, dy, zero]), L);
         return;
       }
@@ -534,14 +558,40 @@ class Emitter {
         return;
       }
       case 'maxpool': {
+        const a = (node as PoolNode).attrs;
+        // relu -> maxpool with the relu feeding only the pool: the relu's mask is applied to the
+        // pooled gradient (the window maximum is > 0 iff the relu's input there is), a quarter of
+        // the elements for a 2x2 pool, and the relu is skipped.
+        const relu = this.reluOnlyInto(node);
+        let g = dy;
+        if (relu !== undefined) {
+          const mask = this.op1('Greater', [this.acts.get(node.name)!.name, zero]);
+          g = this.op1('Where', [mask, dy, zero]);
+        }
         const x = xIn(0);
-        const flatShape = this.ints('shape', [-1]);
-        const xf = this.op1('Reshape', [x, flatShape]);
-        const zeros = this.op1('ConstantOfShape', [this.op1('Shape', [xf])]);
-        const idx = this.op1('Reshape', [this.poolIndices.get(node.name)!, flatShape]);
-        const upd = this.op1('Reshape', [dy, flatShape]);
-        const dxf = this.op1('ScatterElements', [zeros, idx, upd], { axis: 0, reduction: 'add' });
-        this.addGrad(node, 0, this.op1('Reshape', [dxf, this.op1('Shape', [x])]), 'nchw');
+        const indices = this.poolIndices.get(node.name)!;
+        let dx: string;
+        if (a.strides[0] >= a.pool[0] && a.strides[1] >= a.pool[1]) {
+          // Windows do not overlap: each input element gets at most one window's gradient.
+          const src = this.byName.get(node.inputs[0])!;
+          const { pads } = this.windowPads(src.shape[0], src.shape[1], a.pool, a.strides, a.padding);
+          dx = this.op1('MaxUnpool', [g, indices, this.op1('Shape', [x])], {
+            kernel_shape: [...a.pool],
+            strides: [...a.strides],
+            pads,
+          });
+        } else {
+          // Overlapping windows sum: a scatter-add on the flattened tensor (indices are N*C*H*W-flat).
+          const flatShape = this.ints('shape', [-1]);
+          const xf = this.op1('Reshape', [x, flatShape]);
+          const zeros = this.op1('ConstantOfShape', [this.op1('Shape', [xf])]);
+          const idx = this.op1('Reshape', [indices, flatShape]);
+          const upd = this.op1('Reshape', [g, flatShape]);
+          const dxf = this.op1('ScatterElements', [zeros, idx, upd], { axis: 0, reduction: 'add' });
+          dx = this.op1('Reshape', [dxf, this.op1('Shape', [x])]);
+        }
+        if (relu !== undefined) this.addGrad(relu, 0, dx, 'nchw');
+        else this.addGrad(node, 0, dx, 'nchw');
         return;
       }
       case 'avgpool':
@@ -619,6 +669,14 @@ class Emitter {
       default:
         throw new BackwardUnsupported(`no backward for op '${node.op}'`);
     }
+  }
+
+  /** The relu feeding `pool` when the pool is its only consumer (and it is not the logits). */
+  private reluOnlyInto(pool: IrNode): IrNode | undefined {
+    const relu = this.byName.get(pool.inputs[0])!;
+    if (relu.op !== 'relu' || relu.name === this.graph.output) return undefined;
+    const users = this.graph.nodes.filter((n) => this.live.has(n.name) && n.inputs.includes(relu.name));
+    return users.length === 1 && pool.inputs.length === 1 ? relu : undefined;
   }
 
   /** Sums `g` (shaped like `full`, held in `layout`) over the axes where `shape` has 1 and `full` not. */
@@ -724,4 +782,27 @@ function convWeight(node: Conv2dNode): { weight: { dims: number[]; data: Float32
     }
   }
   return { weight: { dims: [cout, cpg, kh, kw], data }, group };
+}
+
+/**
+ * The stride-1 backward filter as ONNX [cin, cout / g, kh, kw]: W'[ci, j, a, b] =
+ * W[gi * opg + j, ci - gi * cpg, kh - 1 - a, kw - 1 - b] with gi the group of ci.
+ */
+function flippedWeight(node: Conv2dNode, group: number): [number[], Float32Array] {
+  const [kh, kw, cin, cout] = node.attrs.kernelShape;
+  const k = node.weights.kernel;
+  const cpg = cin / group;
+  const opg = cout / group;
+  const data = new Float32Array(cin * opg * kh * kw);
+  for (let ci = 0; ci < cin; ci++) {
+    const gi = Math.floor(ci / cpg);
+    for (let j = 0; j < opg; j++) {
+      const co = gi * opg + j;
+      for (let a = 0; a < kh; a++)
+        for (let b = 0; b < kw; b++)
+          data[((ci * opg + j) * kh + a) * kw + b] =
+            k[(((kh - 1 - a) * kw + (kw - 1 - b)) * cin + ci) * cout + co];
+    }
+  }
+  return [[cin, opg, kh, kw], data];
 }
