@@ -6,10 +6,10 @@
  *
  * - conv2d / dense kernel and bias: uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)] (PyTorch's
  *   kaiming_uniform_(a=sqrt(5)) and bias init). fan_in = inputs per output unit (kh*kw*cin for a
- *   conv). Weights that are exactly zero stay zero: the IR stores grouped and depthwise
- *   convolutions as block-diagonal kernels, and filling their zero blocks would change the
- *   architecture; fan_in then counts the non-zero inputs (kh*kw*cin/groups, as PyTorch's).
- *   A kernel that is all zero is filled whole. An absent bias stays absent.
+ *   conv). A grouped or depthwise conv (stored as a block-diagonal kernel, Conv2dAttrs.groups)
+ *   keeps its zero blocks and its fan_in is one group's (kh*kw*cin/groups, as PyTorch's);
+ *   learned zeros (a pruned model) are randomised like any weight.
+ *   An absent bias stays absent.
  * - batchnorm (and the constant per-channel Mul/Add an ONNX import stores as one): back to its
  *   initial state, gamma 1, beta 0, running mean 0, variance 1 (PyTorch's reset), so it becomes
  *   y = x / sqrt(1 + epsilon); no random draw.
@@ -133,22 +133,21 @@ function reinitialise(node: ParamNode, seed: number, k: number): IrNode {
   }
   const { kernel, bias } = node.weights;
   const cout = node.op === 'conv2d' ? node.attrs.kernelShape[3] : node.attrs.kernelShape[1];
-  const inputs = kernel.length / cout;
-  // Kernels are [..., cout] with cout innermost: column o holds the weights into output o.
-  let fanIn = 0;
-  for (let o = 0; o < cout; o++) {
-    let nonZero = 0;
-    for (let i = o; i < kernel.length; i += cout) if (kernel[i] !== 0) nonZero++;
-    fanIn = Math.max(fanIn, nonZero);
-  }
-  const keepZeros = fanIn > 0;
-  if (!keepZeros) fanIn = inputs;
+  const cin = node.op === 'conv2d' ? node.attrs.kernelShape[2] : node.attrs.kernelShape[0];
+  // A grouped conv's kernel is block-diagonal (see Conv2dAttrs.groups): only the blocks are
+  // parameters, and PyTorch's fan_in is that of one group. Learned zeros (pruning) are not kept.
+  const groups = node.op === 'conv2d' ? (node.attrs.groups ?? 1) : 1;
+  const fanIn = kernel.length / cout / groups;
+  const inBlock = (i: number) => {
+    if (groups === 1) return true;
+    const co = i % cout;
+    const ci = Math.floor(i / cout) % cin;
+    return Math.floor(ci / (cin / groups)) === Math.floor(co / (cout / groups));
+  };
   const bound = 1 / Math.sqrt(fanIn);
   const rng = rngFor(seed, 'randomise', `param-${k}`);
   const w = new Float32Array(kernel.length);
-  for (let i = 0; i < w.length; i++) {
-    w[i] = keepZeros && kernel[i] === 0 ? 0 : (2 * rng.at(i) - 1) * bound;
-  }
+  for (let i = 0; i < w.length; i++) w[i] = inBlock(i) ? (2 * rng.at(i) - 1) * bound : 0;
   let b: Float32Array | undefined;
   if (bias !== undefined) {
     const rb = rngFor(seed, 'randomise', `param-${k}/bias`);

@@ -111,7 +111,7 @@ describe('randomiseGraph', () => {
   it('keeps the zero blocks of grouped and depthwise convolutions (fan_in = kh*kw*cin/groups)', async () => {
     const onnx = await importOnnx(ONNX_CNN);
     const grouped = onnx.graph.nodes.filter(
-      (n): n is Conv2dNode => n.op === 'conv2d' && n.weights.kernel.some((v) => v === 0),
+      (n): n is Conv2dNode => n.op === 'conv2d' && (n.attrs.groups ?? 1) > 1,
     );
     expect(grouped.length).toBeGreaterThanOrEqual(2); // the depthwise and the grouped conv
     const r = randomiseGraph(
@@ -123,15 +123,28 @@ describe('randomiseGraph', () => {
     for (const g of grouped) {
       const w = kernelOf(r, g.name);
       const [kh, kw, cin, cout] = g.attrs.kernelShape;
-      // Inputs per output: the non-zero count of each column of the trained kernel.
-      let perOut = 0;
-      for (let i = 0; i < g.weights.kernel.length; i += cout) if (g.weights.kernel[i] !== 0) perOut++;
-      expect(perOut).toBeLessThan(kh * kw * cin);
+      const groups = g.attrs.groups ?? 1;
       for (let i = 0; i < w.length; i++) {
-        expect(w[i] === 0, `${g.name}[${i}]`).toBe(g.weights.kernel[i] === 0);
-        expect(Math.abs(w[i])).toBeLessThanOrEqual(1 / Math.sqrt(perOut));
+        const co = i % cout;
+        const ci = Math.floor(i / cout) % cin;
+        const inBlock = Math.floor(ci / (cin / groups)) === Math.floor(co / (cout / groups));
+        expect(w[i] !== 0, `${g.name}[${i}]`).toBe(inBlock);
+        // The trained kernel is zero exactly outside the blocks too (the importer's layout).
+        expect(g.weights.kernel[i] === 0 || inBlock).toBe(true);
+        expect(Math.abs(w[i])).toBeLessThanOrEqual(1 / Math.sqrt((kh * kw * cin) / groups));
       }
     }
+  });
+
+  it("regression: a pruned model's learned zeros stayed zero after randomisation", () => {
+    const pruned = structuredClone(graph);
+    const conv = pruned.nodes.find((n): n is Conv2dNode => n.op === 'conv2d');
+    if (conv === undefined) throw new Error('no conv');
+    conv.weights.kernel.fill(0, 0, Math.floor(conv.weights.kernel.length / 2));
+    const r = randomiseGraph(pruned, info, [conv.name], 2);
+    const w = kernelOf(r, conv.name);
+    const zeros = w.filter((v) => v === 0).length;
+    expect(zeros).toBe(0);
   });
 
   it('refuses unknown layers (with a suggestion) and layers without parameters', () => {

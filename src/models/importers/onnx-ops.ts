@@ -235,7 +235,13 @@ export const CONVERTERS: Record<string, Converter> = {
       op: 'conv2d',
       inputs: [input.name],
       shape: [oh, ow, cout],
-      attrs: { kernelShape: [kh, kw, cin, cout], strides: win.strides, padding, dilation: win.dilation },
+      attrs: {
+        kernelShape: [kh, kw, cin, cout],
+        strides: win.strides,
+        padding,
+        dilation: win.dilation,
+        ...(groups > 1 ? { groups } : {}),
+      },
       // Grouped and depthwise convolutions become one dense conv with a block-diagonal kernel:
       // exact, and every backward rule (gradient, LRP, DeepLIFT) applies unchanged.
       weights: { kernel: convKernel(wt, groups) },

@@ -27,6 +27,11 @@ export interface Conv2dAttrs {
   strides: [number, number];
   padding: Padding;
   dilation: [number, number];
+  /**
+   * A grouped (or depthwise) convolution imported as one dense conv with a block-diagonal
+   * kernel: the number of blocks (absent: 1). Weights outside the blocks are structural zeros.
+   */
+  groups?: number;
 }
 
 export interface DenseAttrs {
