@@ -121,7 +121,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
       check: check.check,
       title: unit.title,
       category: unit.category,
-      scoreDirection: unit.scoreDirection,
+      scoreDirection: unit.directionFor?.(check.options) ?? unit.scoreDirection,
       severity: check.severity,
       location: { line: check.line, col: check.col },
       explanation: check.explanation,

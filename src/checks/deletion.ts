@@ -19,6 +19,7 @@ export const deletion: Check<DeletionOptions> = {
   ],
   category: 'faithfulness',
   scoreDirection: 'lower',
+  directionFor: (opts) => (opts.order === 'least' ? 'higher' : 'lower'),
   explanation: 'required',
   needs: {},
   statistics: [],

@@ -19,6 +19,7 @@ export const insertion: Check<InsertionOptions> = {
   ],
   category: 'faithfulness',
   scoreDirection: 'higher',
+  directionFor: (opts) => (opts.order === 'least' ? 'lower' : 'higher'),
   explanation: 'required',
   needs: {},
   statistics: [],

@@ -27,6 +27,7 @@ export const road: Check<RoadOptions> = {
   ],
   category: 'faithfulness',
   scoreDirection: 'lower',
+  directionFor: (opts) => (opts.order === 'least' ? 'higher' : 'lower'),
   explanation: 'required',
   needs: {},
   statistics: [],

@@ -115,6 +115,8 @@ export interface Check<O> extends UnitMeta<O> {
   category: CheckCategory;
   /** Whether a higher per-sample score is better. */
   scoreDirection: 'higher' | 'lower';
+  /** The direction under these options, where an option flips it (deletion's order: least). */
+  directionFor?(opts: O): 'higher' | 'lower';
   /** 'required': the check scores an explanation; 'completeness': one whose method satisfies completeness. */
   explanation: 'none' | 'required' | 'completeness';
   /** Manifest columns the check needs: `boxes` strictly, `region` a box or a mask, `groups` a group. */

@@ -64,7 +64,7 @@ export function renderReference(): string {
     out.push(
       `### \`${c.id}\` — ${c.title}`,
       '',
-      `Category: ${c.category}. Per-sample score: ${c.score} ${c.scoreDirection === 'higher' ? 'Higher' : 'Lower'} is better.`,
+      `Category: ${c.category}. Per-sample score: ${c.score} ${c.scoreDirection === 'higher' ? 'Higher' : 'Lower'} is better${c.directionFor === undefined ? '' : ' with the default options (`order: least` reverses it; reports and worst-k follow)'}.`,
       '',
       c.summary,
       '',
