@@ -32,7 +32,7 @@ export const deletion: Check<DeletionOptions> = {
       "most (default): most relevant first, by signed map value (MoRF; Quantus' argsort(-a) with abs=False, RegionPerturbation's order 'morf'); least: least relevant first (LeRF, 'lerf'). Ties keep row-major pixel order. Quantus RegionPerturbation with patch_size 1 records the drop p(x) - p at each point: the same curve, subtracted from p(x).",
     steps:
       "Number of chunks the pixels are removed in (default 100, at most one per pixel); chunk i ends at round(i * pixels / steps). Quantus PixelFlipping's features_in_step = pixels * channels / steps on one-channel images; RISE's CausalMetric(step) is steps = pixels / step where step divides the pixel count (its evaluation: step 224 on 224x224, steps: 224), with the same normalised trapezoid. Cost: steps forward passes per sample.",
-    fill: `Value of removed pixels (default {constant: 0}, black, as Quantus; RISE's deletion uses zeros): ${fillDoc}`,
+    fill: `Value of removed pixels (default {constant: 0}: pixel value 0, black when input.range starts at 0, as Quantus; RISE's deletion uses zeros): ${fillDoc}`,
     output:
       "probability (default): the target's softmax probability (sigmoid for one unit), as RISE and Quantus (softmax=True); logit: the pre-activation output.",
   },

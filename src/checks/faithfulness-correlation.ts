@@ -44,7 +44,7 @@ export const faithfulnessCorrelation: Check<FaithfulnessCorrelationOptions> = {
     subset:
       "Pixels per subset, all channels of each (Quantus' subset_size, default 224, which counts single channel values of a channel-broadcast map: the same on one-channel images). Clamped to pixels - 1 on small images, so that subsets still differ; the value used is in each sample's details.",
     baseline:
-      "Pixel value in input.range that replaces the subset (default 0, black), normalised like the input. Quantus' perturb_baseline 'black' is the sample's own minimum value instead: the same for images that contain a black pixel.",
+      "Pixel value in input.range that replaces the subset (default 0: black when input.range starts at 0), normalised like the input. Quantus' perturb_baseline 'black' is the sample's own minimum value instead: the same for images that contain a black pixel.",
     output:
       "logit (default): the target's pre-activation output, as Quantus (FaithfulnessCorrelation calls the model with softmax=False); probability: its softmax probability (sigmoid for one unit).",
   },
