@@ -2,7 +2,8 @@
 // weights, made by fixtures/train/make_bench_models.py into bench/models/ (git-ignored, ~60 MB).
 // Each model runs in a child process (`node bench/large.js <name>`) so that its peak RSS is its own.
 // Per model: forward ms/image for xaudit (onnxruntime) and plain onnxruntime-node on the same
-// file (throughput ratio), the gradient / forward ratio (the reverse pass runs on tfjs-wasm),
+// file (throughput ratio), the gradient / forward ratio (tfjs-wasm reverse pass and onnxruntime
+// backward graph, side by side),
 // and IG-32, Grad-CAM and occlusion per image.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
