@@ -21,14 +21,11 @@ import {
   type OnnxNode,
   type OnnxTensor,
 } from '../importers/onnx-proto.js';
-import type { Conv2dNode, IrGraph, IrNode, IrOp, PoolNode } from '../ir/graph.js';
+import type { Conv2dNode, IrGraph, IrNode, PoolNode } from '../ir/graph.js';
 import { nodeIndex } from '../ir/graph.js';
 import { dilatedSize, windowAxis } from '../ir/windows.js';
 
 export class BackwardUnsupported extends Error {}
-
-/** Test hook: ops listed here are treated as unsupported (exercises the tfjs fallback). */
-export const backwardTesting = { disabledOps: new Set<IrOp>() };
 
 export const BACKWARD_INPUT = 'x';
 export const BACKWARD_OUTPUT_GRAD = 'output_grad';
@@ -77,10 +74,6 @@ class Emitter {
     const live = this.ancestors();
     this.live = live;
     const order = g.nodes.filter((n) => live.has(n.name));
-    for (const node of order) {
-      if (node.op !== 'input' && backwardTesting.disabledOps.has(node.op))
-        throw new BackwardUnsupported(`op '${node.op}' (node '${node.name}') is disabled`);
-    }
     const out = this.byName.get(g.output)!;
     if (out.shape.length !== 1) throw new BackwardUnsupported(`logits of shape [${out.shape}] (not [k])`);
     const inputNode = g.nodes[0];
