@@ -1,17 +1,19 @@
 /** Entry point for loading a model file into an engine. */
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { XauditError } from '../core/errors.js';
 import { createOnnxModel } from './engines/onnxruntime.js';
 import { TfjsModel } from './engines/tfjs-model.js';
 import { importKeras } from './importers/keras-file.js';
 import { importOnnx } from './importers/onnx.js';
+import { importTfjsGraph } from './importers/tfjs-graph.js';
 import { importTfjsLayers } from './importers/tfjs-layers.js';
 import type { EngineKind, Model } from './model.js';
 
 export const SUPPORTED_FORMATS = [
   'tfjs layers model (model.json + weight shards)',
+  'tfjs graph model (model.json with "format": "graph-model" + weight shards)',
   'Keras 3 (.keras)',
   'Keras HDF5 (.h5, .hdf5)',
   'ONNX (.onnx)',
@@ -62,8 +64,24 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
       { location: { file } },
     );
   }
-  const { graph, info } = KERAS_EXTENSIONS.has(ext) ? await importKeras(file) : await importTfjsLayers(file);
+  const { graph, info } = KERAS_EXTENSIONS.has(ext)
+    ? await importKeras(file)
+    : (await isGraphModel(file))
+      ? await importTfjsGraph(file)
+      : await importTfjsLayers(file);
   return TfjsModel.create(graph, info, engine);
+}
+
+/** A tfjs graph model's model.json says "format": "graph-model"; anything unreadable goes to the layers importer's errors. */
+async function isGraphModel(file: string): Promise<boolean> {
+  try {
+    const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return (
+      typeof json === 'object' && json !== null && (json as { format?: unknown }).format === 'graph-model'
+    );
+  } catch {
+    return false;
+  }
 }
 
 async function resolveModelFile(path: string): Promise<string> {

@@ -19,7 +19,7 @@ export interface LayerInfo {
 }
 
 export interface ModelInfo {
-  format: 'tfjs-layers' | 'keras' | 'onnx';
+  format: 'tfjs-layers' | 'tfjs-graph' | 'keras' | 'onnx';
   /** [height, width, channels]. */
   inputShape: [number, number, number];
   /** Number of output units (logits). */
