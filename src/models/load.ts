@@ -72,13 +72,16 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
   return TfjsModel.create(graph, info, engine);
 }
 
-/** A tfjs graph model's model.json says "format": "graph-model"; anything unreadable goes to the layers importer's errors. */
+/**
+ * A tfjs graph model's model.json says "format": "graph-model" or, from older converters, holds a
+ * GraphDef (modelTopology.node); anything unreadable goes to the layers importer's errors.
+ */
 async function isGraphModel(file: string): Promise<boolean> {
   try {
-    const json: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return (
-      typeof json === 'object' && json !== null && (json as { format?: unknown }).format === 'graph-model'
-    );
+    const json = JSON.parse(await readFile(file, 'utf8')) as { format?: unknown; modelTopology?: unknown };
+    if (typeof json !== 'object' || json === null) return false;
+    const topology = json.modelTopology as { node?: unknown } | undefined;
+    return json.format === 'graph-model' || Array.isArray(topology?.node);
   } catch {
     return false;
   }

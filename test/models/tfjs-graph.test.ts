@@ -254,6 +254,18 @@ describe('tfjs graph import', () => {
     await expectError(importTfjsGraph(file), 'MODEL_FORMAT', 'truncated');
   });
 
+  it('routes a graph model without "format" (older converters) by its GraphDef topology', async () => {
+    const file = copyWith('no-format', (j) => {
+      delete (j as { format?: string }).format;
+    });
+    const model = await loadModel(file, { engine: 'cpu' });
+    try {
+      expect(model.info.format).toBe('tfjs-graph');
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('lists the graph-model format among the supported formats; layers models keep their importer', async () => {
     expect(SUPPORTED_FORMATS.join(', ')).toContain('graph model');
     const layers = await loadModel(join(MODELS_DIR, 'tiny-cnn'), { engine: 'cpu' });

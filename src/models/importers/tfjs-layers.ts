@@ -26,7 +26,7 @@ export async function importTfjsLayers(modelJson: string): Promise<ImportedModel
   ) {
     throw new XauditError(
       'MODEL_FORMAT',
-      `${modelJson} is a tfjs graph model; this format is not supported yet (supported: tfjs layers model.json)`,
+      `${modelJson} is a tfjs graph model, not a layers model: load it with loadModel(), which imports both`,
       { location: { file: modelJson } },
     );
   }
