@@ -5,6 +5,7 @@ import {
   type BatchNormNode,
   type Conv2dNode,
   type DenseNode,
+  foldBatchNorm,
   type IrNode,
   NO_ATTRS,
   NO_WEIGHTS,
@@ -228,12 +229,7 @@ const CONVERTERS: Record<string, Converter> = {
     const beta = c.center === false ? new Float32Array(ch) : weight(ctx, layer, 'beta', ch);
     const mean = weight(ctx, layer, 'moving_mean', ch);
     const variance = weight(ctx, layer, 'moving_variance', ch);
-    const scale = new Float32Array(ch);
-    const shift = new Float32Array(ch);
-    for (let k = 0; k < ch; k++) {
-      scale[k] = gamma[k] / Math.sqrt(variance[k] + epsilon);
-      shift[k] = beta[k] - mean[k] * scale[k];
-    }
+    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance }, epsilon);
     const node: BatchNormNode = {
       name: layer.name,
       op: 'batchnorm',

@@ -6,6 +6,7 @@
 import { XauditError } from '../../core/errors.js';
 import {
   type Conv2dNode,
+  foldBatchNorm,
   type IrNode,
   NO_ATTRS,
   NO_WEIGHTS,
@@ -253,19 +254,13 @@ export const CONVERTERS: Record<string, Converter> = {
 
   BatchNormalization(node, ctx) {
     const x = value(ctx, node, 0);
-    const ch = x.shape[x.shape.length - 1];
     const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) =>
       Float32Array.from(constant(ctx, node, k)!.data),
     );
     const epsilon = attrFloat(node, 'epsilon', 1e-5);
     if (node.output.filter((o) => o !== '').length > 1)
       throw unsupported(ctx, node, 'training-mode outputs are not supported');
-    const scale = new Float32Array(ch);
-    const shift = new Float32Array(ch);
-    for (let k = 0; k < ch; k++) {
-      scale[k] = gamma[k] / Math.sqrt(variance[k] + epsilon);
-      shift[k] = beta[k] - mean[k] * scale[k];
-    }
+    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance }, epsilon);
     if (x.op === 'conv2d' && soleConsumer(ctx, x.name)) {
       // Folded into the conv (the conv's own output is then never observable): W' = W * s, b' = (b - mean) * s + beta.
       const cout = x.attrs.kernelShape[3];

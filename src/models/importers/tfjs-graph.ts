@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { XauditError } from '../../core/errors.js';
 import {
   type BatchNormNode,
+  foldBatchNorm,
   type IrGraph,
   type IrNode,
   NO_ATTRS,
@@ -666,12 +667,7 @@ class GraphBuilder {
     const mean = this.floats(node, 3, ch);
     const variance = this.floats(node, 4, ch);
     const epsilon = this.attrFloat(node, 'epsilon', 1e-4);
-    const scale = new Float32Array(ch);
-    const shift = new Float32Array(ch);
-    for (let k = 0; k < ch; k++) {
-      scale[k] = gamma[k] / Math.sqrt(variance[k] + epsilon);
-      shift[k] = beta[k] - mean[k] * scale[k];
-    }
+    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance }, epsilon);
     const bn: BatchNormNode = {
       name: node.name,
       op: 'batchnorm',

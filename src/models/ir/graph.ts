@@ -129,3 +129,17 @@ export function sizeOf(shape: readonly number[]): number {
   for (const d of shape) s *= d;
   return s;
 }
+
+/** Inference batch norm's per-channel affine form: y = x * scale + shift. */
+export function foldBatchNorm(
+  p: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array },
+  epsilon: number,
+): { scale: Float32Array; shift: Float32Array } {
+  const scale = new Float32Array(p.gamma.length);
+  const shift = new Float32Array(p.gamma.length);
+  for (let k = 0; k < scale.length; k++) {
+    scale[k] = p.gamma[k] / Math.sqrt(p.variance[k] + epsilon);
+    shift[k] = p.beta[k] - p.mean[k] * scale[k];
+  }
+  return { scale, shift };
+}
