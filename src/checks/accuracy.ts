@@ -1,6 +1,5 @@
-import { chunks } from '../data/dataset.js';
+import { predictAll } from './_core/batches.js';
 import { type NoOptions, noOptions } from './_core/no-options.js';
-import { predictions } from './_core/stats.js';
 import type { Check } from './types.js';
 
 export type AccuracyOptions = NoOptions;
@@ -18,14 +17,7 @@ export const accuracy: Check<AccuracyOptions> = {
   score: '1 when the predicted class equals the label, else 0.',
   ...noOptions,
   async evaluate(ctx) {
-    const n = ctx.samples.length;
-    const pred = new Int32Array(n);
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      pred.set(predictions(await ctx.logits(part), part.length), done);
-      done += part.length;
-      ctx.progress(done);
-    }
+    const pred = await predictAll(ctx);
     return ctx.samples.map((s, i) => {
       const ok = pred[i] === s.labelIndex;
       return {

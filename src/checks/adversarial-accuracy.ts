@@ -1,7 +1,7 @@
-import { chunks } from '../data/dataset.js';
 import { type AttackConfig, type AttackNorm, attack } from './_core/attack.js';
+import { byBatch } from './_core/batches.js';
 import { predictions, predictionsOrNaN } from './_core/stats.js';
-import type { Check, SampleScore } from './types.js';
+import type { Check } from './types.js';
 
 export interface AdversarialAccuracyOptions {
   attack: {
@@ -81,9 +81,7 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
   },
   async evaluate(ctx, opts) {
     const config = resolveAttack(opts.attack);
-    const samples: SampleScore[] = [];
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
+    return byBatch(ctx, async (part, _targets, samples) => {
       const { x } = await ctx.dataset.stack(part);
       const labels = Int32Array.from(part, (s) => s.labelIndex);
       const logits = await ctx.logits(part);
@@ -110,10 +108,7 @@ export const adversarialAccuracy: Check<AdversarialAccuracyOptions> = {
           },
         });
       }
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize(samples) {
     let clean = 0;

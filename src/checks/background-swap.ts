@@ -1,10 +1,10 @@
 import { rngFor } from '../core/rng.js';
-import { chunks } from '../data/dataset.js';
 import type { DecodedSample } from '../data/image.js';
 import { constantInput } from '../data/input.js';
 import type { Sample } from '../data/manifest.js';
+import { byBatch } from './_core/batches.js';
 import { predictions, predictionsOrNaN } from './_core/stats.js';
-import type { Check, SampleScore } from './types.js';
+import type { Check } from './types.js';
 
 export interface BackgroundSwapOptions {
   /** 'donor': the background of a sample from another group; 'fill': a constant pixel value. */
@@ -43,10 +43,8 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
     fill: 'Pixel value in input.range for background: fill (default 0.5).',
   },
   async evaluate(ctx, opts) {
-    const samples: SampleScore[] = [];
     const donorPool = ctx.dataset.samples.filter((s) => s.group !== null && s.boxes.length > 0);
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
+    return byBatch(ctx, async (part, _targets, samples) => {
       const { decoded } = await ctx.dataset.stack(part);
       const before = predictions(await ctx.logits(part), part.length);
       const swapped: Float32Array[] = [];
@@ -109,10 +107,7 @@ export const backgroundSwap: Check<BackgroundSwapOptions> = {
           },
         });
       }
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize(samples) {
     let flips = 0;

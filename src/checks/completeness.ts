@@ -1,6 +1,6 @@
-import { chunks } from '../data/dataset.js';
+import { byBatch } from './_core/batches.js';
 import { type NoOptions, noOptions } from './_core/no-options.js';
-import type { Check, SampleScore } from './types.js';
+import type { Check } from './types.js';
 
 export type CompletenessOptions = NoOptions;
 
@@ -21,10 +21,8 @@ export const completeness: Check<CompletenessOptions> = {
   score: '|sum(a) - (F(x) - F(baseline))| / max(|F(x) - F(baseline)|, 1e-6), on the target logit.',
   ...noOptions,
   async evaluate(ctx) {
-    const samples: SampleScore[] = [];
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      const maps = await ctx.maps(part, ctx.targets.subarray(done, done + part.length));
+    return byBatch(ctx, async (part, targets, samples) => {
+      const maps = await ctx.maps(part, targets);
       for (const { map, outputDelta } of maps) {
         if (outputDelta === null) {
           samples.push({ score: null, error: 'the method reported no output delta' });
@@ -36,10 +34,7 @@ export const completeness: Check<CompletenessOptions> = {
         if (!Number.isFinite(err)) samples.push({ score: null, error: 'the attribution or output is NaN' });
         else samples.push({ score: err, details: { sum, output_delta: outputDelta } });
       }
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize: () => ({ stats: {} }),
 };

@@ -1,6 +1,6 @@
 import { rngFor } from '../core/rng.js';
-import { chunks } from '../data/dataset.js';
 import { normalise } from '../data/input.js';
+import { byBatch } from './_core/batches.js';
 import { forwardRows, mapProblem, targetScore } from './_core/perturbation-curve.js';
 import { pearson } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
@@ -56,10 +56,7 @@ export const faithfulnessCorrelation: Check<FaithfulnessCorrelationOptions> = {
     const runs = opts.runs;
     const m = Math.min(opts.subset, n - 1);
     const fill = Float32Array.from({ length: c }, (_, q) => normalise(ctx.input, opts.baseline, q));
-    const samples: SampleScore[] = [];
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      const targets = ctx.targets.subarray(done, done + part.length);
+    return byBatch(ctx, async (part, targets, samples) => {
       const maps = await ctx.maps(part, targets);
       const clean = await ctx.logits(part);
       const { x } = await ctx.dataset.stack(part);
@@ -119,10 +116,7 @@ export const faithfulnessCorrelation: Check<FaithfulnessCorrelationOptions> = {
             : { score: rho, details: { subset: m } };
       }
       samples.push(...results);
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize: () => ({ stats: {} }),
 };

@@ -1,4 +1,4 @@
-import { chunks } from '../data/dataset.js';
+import { predictAll } from './_core/batches.js';
 import {
   emptyTally,
   FAIRNESS_STATISTICS,
@@ -8,7 +8,6 @@ import {
   positiveProblem,
   tallyOne,
 } from './_core/fairness.js';
-import { predictions } from './_core/stats.js';
 import type { Check } from './types.js';
 
 export interface GroupFairnessOptions {
@@ -58,14 +57,7 @@ export const groupFairness: Check<GroupFairnessOptions> = {
   async evaluate(ctx, opts) {
     const positive = ctx.classes[positiveIndex(ctx.classes, opts.positive)];
     const minGroupSize = opts.min_group_size ?? DEFAULT_MIN_GROUP_SIZE;
-    const n = ctx.samples.length;
-    const pred = new Int32Array(n);
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      pred.set(predictions(await ctx.logits(part), part.length), done);
-      done += part.length;
-      ctx.progress(done);
-    }
+    const pred = await predictAll(ctx);
     return ctx.samples.map((s, i) => {
       // A row without a group would silently drop out of every group: say so instead.
       if (s.group === null) return { score: null, error: "the sample has no group (empty 'group' cell)" };

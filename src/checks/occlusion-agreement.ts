@@ -1,10 +1,10 @@
 import { firstViolation } from '../audit/validate-options.js';
 import { XauditError } from '../core/errors.js';
 import type { JsonSchema } from '../core/unit.js';
-import { chunks } from '../data/dataset.js';
 import { getMethod, methods } from '../methods/registry.js';
+import { byBatch } from './_core/batches.js';
 import { spearman } from './_core/stats.js';
-import type { Check, SampleScore } from './types.js';
+import type { Check } from './types.js';
 
 export interface OcclusionAgreementOptions {
   /** Options of the reference occlusion run (when no other reference is named). */
@@ -51,11 +51,8 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
       "Another method as the reference, compared with the explanation instead of occlusion: {method: <method id>, ...that method's options} (e.g. {method: integrated-gradients, steps: 64}); its options are validated like an explanation's, unset ones take the method's defaults. Default null: occlusion with the `occlusion` options.",
   },
   async evaluate(ctx, opts) {
-    const samples: SampleScore[] = [];
-    let done = 0;
     const { method, options, unitId } = resolveReference(ctx.checkId, opts);
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      const targets = ctx.targets.subarray(done, done + part.length);
+    return byBatch(ctx, async (part, targets, samples) => {
       const maps = await ctx.maps(part, targets);
       const reference = await ctx.mapsOf(method, options, unitId, part, targets);
       for (let i = 0; i < part.length; i++) {
@@ -66,10 +63,7 @@ export const occlusionAgreement: Check<OcclusionAgreementOptions> = {
             : { score: rho },
         );
       }
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize: () => ({ stats: {} }),
 };

@@ -1,6 +1,6 @@
 import { XauditError } from '../core/errors.js';
 import { rngFor } from '../core/rng.js';
-import { chunks } from '../data/dataset.js';
+import { byBatch } from './_core/batches.js';
 import {
   mapProblem,
   mapSimilarity,
@@ -11,7 +11,7 @@ import {
   similarityProblem,
 } from './_core/map-similarity.js';
 import { allZero } from './_core/stats.js';
-import type { Check, SampleScore } from './types.js';
+import type { Check } from './types.js';
 
 export interface RandomLogitOptions {
   similarity: SimilarityMeasure;
@@ -57,10 +57,7 @@ export const randomLogit: Check<RandomLogitOptions> = {
     }
     const [h, w] = ctx.input.shape;
     requireSsimSize(opts.similarity, h, w);
-    const samples: SampleScore[] = [];
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      const targets = ctx.targets.subarray(done, done + part.length);
+    return byBatch(ctx, async (part, targets, samples) => {
       // Uniform over the other classes, drawn per sample (Quantus: np.random.randint over k - 1).
       const others = Int32Array.from(part, (s, i) => {
         const r = rngFor(ctx.seed, ctx.checkId, s.id).int(k - 1);
@@ -93,10 +90,7 @@ export const randomLogit: Check<RandomLogitOptions> = {
               },
         );
       }
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize: () => ({ stats: {} }),
 };

@@ -1,5 +1,5 @@
 import { rngFor } from '../core/rng.js';
-import { chunks } from '../data/dataset.js';
+import { byBatch } from './_core/batches.js';
 import { linearImputation } from './_core/imputation.js';
 import { forwardRows, mapProblem, pixelOrder, targetScore } from './_core/perturbation-curve.js';
 import { predictionsOrNaN } from './_core/stats.js';
@@ -65,10 +65,7 @@ export const road: Check<RoadOptions> = {
     const k = ctx.model.info.outputs;
     const np = opts.percentages.length;
     const counts = opts.percentages.map((p) => Math.floor((n * p) / 100));
-    const samples: SampleScore[] = [];
-    let done = 0;
-    for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-      const targets = ctx.targets.subarray(done, done + part.length);
+    return byBatch(ctx, async (part, targets, samples) => {
       const maps = await ctx.maps(part, targets);
       const { x } = await ctx.dataset.stack(part);
       const problems = maps.map((m) => mapProblem(m.map));
@@ -120,10 +117,7 @@ export const road: Check<RoadOptions> = {
             };
       }
       samples.push(...results);
-      done += part.length;
-      ctx.progress(done);
-    }
-    return samples;
+    });
   },
   summarize: () => ({ stats: {} }),
 };

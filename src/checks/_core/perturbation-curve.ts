@@ -1,3 +1,4 @@
+import { byBatch } from './batches.js';
 /**
  * Shared core of the perturbation checks (deletion, insertion, ROAD, faithfulness
  * correlation): pixel orderings, fill images, the target's score from logits, and
@@ -6,7 +7,6 @@
 
 import { rngFor } from '../../core/rng.js';
 import type { JsonSchema } from '../../core/unit.js';
-import { chunks } from '../../data/dataset.js';
 import type { InputTransform } from '../../data/input.js';
 import { normalise } from '../../data/input.js';
 import { gaussianBlur } from '../../methods/_core/blur.js';
@@ -247,10 +247,7 @@ export async function evaluateCurves(
   mode: 'deletion' | 'insertion',
   opts: CurveOptions,
 ): Promise<SampleScore[]> {
-  const samples: SampleScore[] = [];
-  let done = 0;
-  for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-    const targets = ctx.targets.subarray(done, done + part.length);
+  return byBatch(ctx, async (part, targets, samples) => {
     const maps = (await ctx.maps(part, targets)).map((m) => m.map);
     for (const curve of await curves(ctx, mode, opts, part, targets, maps)) {
       if (typeof curve === 'string') {
@@ -263,8 +260,5 @@ export async function evaluateCurves(
         details: { start: curve.values[0], end: curve.values[last], steps: last },
       });
     }
-    done += part.length;
-    ctx.progress(done);
-  }
-  return samples;
+  });
 }

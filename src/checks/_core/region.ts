@@ -1,6 +1,6 @@
-import { chunks } from '../../data/dataset.js';
 import type { DecodedSample } from '../../data/image.js';
 import type { CheckContext, SampleScore } from '../types.js';
+import { byBatch } from './batches.js';
 
 /** Where a sample's object lies at model resolution, and which manifest column said so. */
 export interface Region {
@@ -31,15 +31,10 @@ export async function scoreMaps(
   ctx: CheckContext,
   score: (map: Float32Array, decoded: DecodedSample) => SampleScore,
 ): Promise<SampleScore[]> {
-  const samples: SampleScore[] = [];
-  let done = 0;
-  for (const part of chunks(ctx.samples, ctx.maxBatch)) {
-    const maps = await ctx.maps(part, ctx.targets.subarray(done, done + part.length));
+  return byBatch(ctx, async (part, targets, samples) => {
+    const maps = await ctx.maps(part, targets);
     for (const [i, s] of part.entries()) samples.push(score(maps[i].map, await ctx.dataset.decode(s)));
-    done += part.length;
-    ctx.progress(done);
-  }
-  return samples;
+  });
 }
 
 /** The score of a sample against regionOf(decoded), or an error when it has neither box nor mask. */

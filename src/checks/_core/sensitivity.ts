@@ -1,7 +1,7 @@
 import { type CounterRng, rngFor } from '../../core/rng.js';
-import { chunks } from '../../data/dataset.js';
 import { normalisedBounds } from '../../data/input.js';
 import type { CheckContext, SampleScore } from '../types.js';
+import { byBatch } from './batches.js';
 import { hasNaN } from './stats.js';
 
 /**
@@ -33,11 +33,8 @@ export async function perturbedMapScores(ctx: CheckContext, spec: PerturbedMapsS
   const { std } = ctx.input;
   const c = ctx.input.shape[2];
   const { lo, hi } = normalisedBounds(ctx.input);
-  const out: SampleScore[] = [];
-  let done = 0;
-  for (const part of chunks(ctx.samples, ctx.maxBatch)) {
+  return byBatch(ctx, async (part, targets, out) => {
     ctx.signal?.throwIfAborted();
-    const targets = ctx.targets.slice(done, done + part.length);
     const clean = await ctx.maps(part, targets);
     const { x } = await ctx.dataset.stack(part);
     const size = x.length / part.length;
@@ -75,10 +72,7 @@ export async function perturbedMapScores(ctx: CheckContext, spec: PerturbedMapsS
       const error = errors[i];
       out.push(error === null ? spec.reduce(values[i]) : { score: null, error });
     }
-    done += part.length;
-    ctx.progress(done);
-  }
-  return out;
+  });
 }
 
 /** Uniform noise in the L-inf ball of `radius` (Quantus' batch_uniform_noise, Captum's default_perturb_func). */
