@@ -7,15 +7,7 @@ import type { AnyCheck, ScoredSample } from '../checks/types.js';
 import { VERSION } from '../version.js';
 import type { CheckReport, Outcome, Report, SampleResult, ShardInfo } from './report.js';
 import { REPORT_SCHEMA_VERSION } from './report.js';
-import {
-  type CheckGate,
-  exitCodeOf,
-  pairRows,
-  statView,
-  verdict,
-  withoutDeltas,
-  worstSamples,
-} from './verdict.js';
+import { type CheckGate, exitCodeOf, verdict, withoutDeltas, worstSamples } from './verdict.js';
 
 /** One sample's row: where it came from and how it scored. */
 export interface SampleRow extends ScoredSample {
@@ -86,7 +78,6 @@ export function scoredCheckReport(
   rows: readonly SampleRow[],
   o: ScoreOptions,
 ): CheckReport {
-  const summary = unit.summarize(rows);
   const input = {
     ids: rows.map((r) => r.id),
     summarize: (r: readonly ScoredSample[]) => unit.summarize(r),
@@ -102,20 +93,19 @@ export function scoredCheckReport(
     message: v.message,
     expectations: v.expectations,
     stats: v.stats,
-    breakdown: summary.breakdown ?? {},
+    breakdown: v.summary.breakdown ?? {},
     samples: rows.map(sampleResult),
     errors: v.errors,
   };
   report.worst = worstSamples(report, o.worst);
-  if (baseline !== null) {
+  if (baseRows !== null && baseline !== null && v.paired !== null) {
     const b = verdict(
       { ...gate, expect: withoutDeltas(gate.expect) },
-      { ...input, ids: baseline.map((r) => r.id), rows: baseline, partial: o.partial },
+      { ...input, ...baseRows, partial: o.partial },
     );
     // The difference is taken over the samples both runs scored, like delta_vs_baseline.
-    const pairs = pairRows(rows, input.ids, { rows: baseline, ids: baseline.map((r) => r.id) });
-    const now = statView(pairs.current, unit.summarize(pairs.current)).stats;
-    const then = statView(pairs.baseline, unit.summarize(pairs.baseline)).stats;
+    const now = v.paired.current.stats;
+    const then = v.paired.baseline.stats;
     const delta: Record<string, number | null> = {};
     for (const [k, value] of Object.entries(now)) {
       const base = then[k];

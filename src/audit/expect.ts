@@ -30,9 +30,6 @@ export interface ExpectEntry extends Bound {
 
 export type ExpectSpec = Record<string, ExpectEntry>;
 
-/** The keys of an expectation entry that are not comparisons. */
-export const EXPECT_MODIFIERS = ['q', 'where', 'ci_lower', 'ci_upper', 'delta_vs_baseline'] as const;
-
 /** What statistics are computed from: the scored samples' scores and the dataset-level values. */
 export interface StatView {
   scores: readonly number[];

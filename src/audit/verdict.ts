@@ -1,6 +1,13 @@
 import type { CheckSummary, ScoredSample } from '../checks/types.js';
 import { BOOTSTRAP_DEFAULTS, bootstrapInterval } from './bootstrap.js';
-import { type ExpectSpec, evaluateExpect, type StatView, sampleAggregates, statisticOf } from './expect.js';
+import {
+  type ExpectSpec,
+  evaluateExpect,
+  SAMPLE_STATISTICS,
+  type StatView,
+  sampleAggregates,
+  statisticOf,
+} from './expect.js';
 import type { CheckReport, ExpectationResult, Outcome } from './report.js';
 import type { CheckSpec } from './spec.js';
 
@@ -10,6 +17,10 @@ export interface Verdict {
   expectations: ExpectationResult[];
   stats: Record<string, number | null>;
   errors: string[];
+  /** The check's own summary of the rows (breakdowns). */
+  summary: CheckSummary;
+  /** With a baseline: the statistics of both runs over the samples both scored. */
+  paired: { current: StatView; baseline: StatView } | null;
 }
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(4));
@@ -37,7 +48,7 @@ export interface VerdictInput {
 const scored = (r: ScoredSample) => r.error === undefined && r.score !== null;
 
 /** The rows of both runs for the samples both scored, in the current run's order. */
-export function pairRows(
+function pairRows(
   rows: readonly ScoredSample[],
   ids: readonly string[],
   baseline: { rows: readonly ScoredSample[]; ids: readonly string[] },
@@ -86,7 +97,14 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
   }
   const baseline = input.baseline ?? null;
   const gatesDelta = Object.values(gate.expect).some((e) => e.delta_vs_baseline !== undefined);
-  const pairs = baseline === null || !gatesDelta ? null : pairRows(rows, ids, baseline);
+  const pairs = baseline === null ? null : pairRows(rows, ids, baseline);
+  const paired =
+    pairs === null
+      ? null
+      : {
+          current: statView(pairs.current, input.summarize(pairs.current)),
+          baseline: statView(pairs.baseline, input.summarize(pairs.baseline)),
+        };
   if (baseline !== null && gatesDelta) {
     const failedOnBaseline = baseline.rows.filter((r) => !scored(r)).length;
     if (failedOnBaseline > gate.max_errors) {
@@ -95,27 +113,33 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
       );
     }
   }
+  // ci_lower and ci_upper of one statistic share their resamples: compute the interval once.
+  const intervals = new Map<string, ReturnType<typeof bootstrapInterval>>();
+  const interval = (statistic: string, entry: ExpectSpec[string], level: number, resamples: number) => {
+    const key = `${statistic}\u0000${level}\u0000${resamples}`;
+    if (!intervals.has(key)) {
+      // mean/median/quantile/... need only the scores: summarize() runs only for the check's own values.
+      const own = !(SAMPLE_STATISTICS as readonly string[]).includes(statistic);
+      const summarizeResample = own ? input.summarize : () => ({ stats: {} });
+      const value = (idx: Int32Array) => {
+        const sample = Array.from(idx, (i) => rows[i]);
+        return statisticOf(statistic, entry, statView(sample, summarizeResample(sample))).value;
+      };
+      intervals.set(
+        key,
+        bootstrapInterval(rows.length, value, { seed: input.seed, unit: input.checkId, level, resamples }),
+      );
+    }
+    return intervals.get(key) ?? null;
+  };
   const expectations = evaluateExpect(gate.expect, view, {
-    paired:
-      pairs === null
-        ? null
-        : {
-            current: statView(pairs.current, input.summarize(pairs.current)),
-            baseline: statView(pairs.baseline, input.summarize(pairs.baseline)),
-          },
+    paired,
     interval: (statistic, entry, ci) =>
-      bootstrapInterval(
-        rows.length,
-        (idx) => {
-          const sample = Array.from(idx, (i) => rows[i]);
-          return statisticOf(statistic, entry, statView(sample, input.summarize(sample))).value;
-        },
-        {
-          seed: input.seed,
-          unit: input.checkId,
-          level: ci.level ?? BOOTSTRAP_DEFAULTS.level,
-          resamples: ci.resamples ?? BOOTSTRAP_DEFAULTS.resamples,
-        },
+      interval(
+        statistic,
+        entry,
+        ci.level ?? BOOTSTRAP_DEFAULTS.level,
+        ci.resamples ?? BOOTSTRAP_DEFAULTS.resamples,
       ),
   });
   const deferred: string[] = [];
@@ -137,7 +161,7 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
     }
   }
   if (errors.length > 0) {
-    return { outcome: 'error', message: errors[0], expectations, stats, errors };
+    return { outcome: 'error', message: errors[0], expectations, stats, errors, summary, paired };
   }
   const left =
     deferred.length === 0 ? '' : `${deferred.join(', ')} left to merge (not computable on this shard)`;
@@ -149,7 +173,15 @@ export function verdict(gate: CheckGate, input: VerdictInput): Verdict {
   const chance = stats.chance === undefined ? '' : ` (chance ${fmt(stats.chance)})`;
   const outcome: Outcome = failed.length === 0 ? 'pass' : gate.severity === 'warn' ? 'warn' : 'fail';
   const message = [parts.join('; ') + chance, left].filter((m) => m !== '' && m !== chance).join('; ');
-  return { outcome, message: message === '' ? left : message, expectations, stats, errors };
+  return {
+    outcome,
+    message: message === '' ? left : message,
+    expectations,
+    stats,
+    errors,
+    summary,
+    paired,
+  };
 }
 
 /** ": <why>" when the check said why the statistic behind an expectation is null. */
