@@ -1,7 +1,9 @@
 import { rngFor } from '../core/rng.js';
+import { targetScore } from '../core/tensor.js';
 import { normalise } from '../data/input.js';
+import { forwardEach } from '../methods/_core/batching.js';
 import { byBatch } from './_core/batches.js';
-import { forwardRows, mapProblem, targetScore } from './_core/perturbation-curve.js';
+import { mapProblem } from './_core/perturbation-curve.js';
 import { pearson } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
@@ -78,11 +80,10 @@ export const faithfulnessCorrelation: Check<FaithfulnessCorrelationOptions> = {
         }
         return all;
       });
-      const logits = await forwardRows(
+      const logits = await forwardEach(
         ctx.model,
-        size,
         live.length * runs,
-        ctx.maxBatch,
+        size,
         (row, out) => {
           const j = Math.floor(row / runs);
           const i = live[j];
@@ -90,7 +91,7 @@ export const faithfulnessCorrelation: Check<FaithfulnessCorrelationOptions> = {
           const subset = subsets[j].subarray((row % runs) * m, ((row % runs) + 1) * m);
           for (const p of subset) for (let q = 0; q < c; q++) out[p * c + q] = fill[q];
         },
-        ctx.signal,
+        ctx,
       );
       const results: SampleScore[] = problems.map((p) => ({ score: null, error: p ?? '' }));
       for (const [j, i] of live.entries()) {

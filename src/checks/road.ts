@@ -1,7 +1,9 @@
 import { rngFor } from '../core/rng.js';
+import { targetScore } from '../core/tensor.js';
+import { forwardEach } from '../methods/_core/batching.js';
 import { byBatch } from './_core/batches.js';
 import { linearImputation } from './_core/imputation.js';
-import { forwardRows, mapProblem, pixelOrder, targetScore } from './_core/perturbation-curve.js';
+import { mapProblem, pixelOrder } from './_core/perturbation-curve.js';
 import { predictionsOrNaN } from './_core/stats.js';
 import type { Check, SampleScore } from './types.js';
 
@@ -71,11 +73,10 @@ export const road: Check<RoadOptions> = {
       const problems = maps.map((m) => mapProblem(m.map));
       const live = part.flatMap((_, i) => (problems[i] === null ? [i] : []));
       const orders = live.map((i) => pixelOrder(maps[i].map, opts.order));
-      const logits = await forwardRows(
+      const logits = await forwardEach(
         ctx.model,
-        size,
         live.length * np,
-        ctx.maxBatch,
+        size,
         (row, out) => {
           const j = Math.floor(row / np);
           const pi = row % np;
@@ -93,7 +94,7 @@ export const road: Check<RoadOptions> = {
             }
           }
         },
-        ctx.signal,
+        ctx,
       );
       const predicted = predictionsOrNaN(logits, live.length * np);
       const results: SampleScore[] = problems.map((p) => ({ score: null, error: p ?? '' }));

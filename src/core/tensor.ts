@@ -57,3 +57,31 @@ export function repeatSamples(x: Float32Array, n: number, times: number): Float3
   }
   return out;
 }
+
+/**
+ * The target's score in one row of logits: 'probability' is the softmax (a single
+ * sigmoid unit: sigmoid(z) for target 1, 1 - sigmoid(z) for target 0), computed from
+ * the logits whether or not the model ends in an activation; 'logit' is the
+ * pre-activation value (a single unit: z for target 1, -z for target 0).
+ */
+export function targetScore(
+  logits: Float32Array,
+  row: number,
+  k: number,
+  target: number,
+  output: 'probability' | 'logit',
+): number {
+  if (k === 1) {
+    const z = logits[row];
+    if (output === 'logit') return target === 1 ? z : -z;
+    const p = 1 / (1 + Math.exp(-z));
+    return target === 1 ? p : 1 - p;
+  }
+  const o = row * k;
+  if (output === 'logit') return logits[o + target];
+  let max = Number.NEGATIVE_INFINITY;
+  for (let q = 0; q < k; q++) max = Math.max(max, logits[o + q]);
+  let sum = 0;
+  for (let q = 0; q < k; q++) sum += Math.exp(logits[o + q] - max);
+  return Math.exp(logits[o + target] - max) / sum;
+}

@@ -1,6 +1,6 @@
 import { XauditError } from '../core/errors.js';
 import { rngFor } from '../core/rng.js';
-import { targetLogits } from '../core/tensor.js';
+import { targetLogits, targetScore } from '../core/tensor.js';
 import { BASELINE_DOC, type BaselineSpec, baselineInput, baselineSchema } from './_core/baselines.js';
 import { forChunks, inputShape } from './_core/batching.js';
 import { resizeBilinear } from './_core/resize.js';
@@ -41,26 +41,6 @@ function riseMask(
   const mask = new Float32Array(h * w);
   for (let y = 0; y < h; y++) mask.set(up.subarray((y + dy) * upW + dx, (y + dy) * upW + dx + w), y * w);
   return mask;
-}
-
-/** Target probability per row: the split-off softmax (or sigmoid for one unit), applied here. */
-function targetProbabilities(logits: Float32Array, targets: Int32Array): Float64Array {
-  const n = targets.length;
-  const k = logits.length / n;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (k === 1) {
-      const p = 1 / (1 + Math.exp(-logits[i]));
-      out[i] = targets[i] === 1 ? p : 1 - p;
-      continue;
-    }
-    let max = Number.NEGATIVE_INFINITY;
-    for (let q = 0; q < k; q++) max = Math.max(max, logits[i * k + q]);
-    let sum = 0;
-    for (let q = 0; q < k; q++) sum += Math.exp(logits[i * k + q] - max);
-    out[i] = Math.exp(logits[i * k + targets[i]] - max) / sum;
-  }
-  return out;
 }
 
 export const rise: Method<RiseOptions> = {
@@ -131,7 +111,9 @@ export const rise: Method<RiseOptions> = {
       const { logits } = await model.forward(x, count);
       const scores =
         opts.output === 'probability'
-          ? targetProbabilities(logits, chunkTargets)
+          ? Float64Array.from(chunkTargets, (t, q) =>
+              targetScore(logits, q, model.info.outputs, t, 'probability'),
+            )
           : targetLogits(logits, chunkTargets);
       // Accumulated in mask order, so the sums are the same for every chunking.
       for (let q = 0; q < count; q++) {

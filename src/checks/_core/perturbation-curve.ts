@@ -1,3 +1,7 @@
+import { targetScore } from '../../core/tensor.js';
+import { constantInput } from '../../data/input.js';
+import { uniformInput } from '../../methods/_core/baselines.js';
+import { forwardEach } from '../../methods/_core/batching.js';
 import { byBatch } from './batches.js';
 /**
  * Shared core of the perturbation checks (deletion, insertion, ROAD, faithfulness
@@ -8,9 +12,7 @@ import { byBatch } from './batches.js';
 import { rngFor } from '../../core/rng.js';
 import type { JsonSchema } from '../../core/unit.js';
 import type { InputTransform } from '../../data/input.js';
-import { normalise } from '../../data/input.js';
 import { gaussianBlur } from '../../methods/_core/blur.js';
-import type { Model } from '../../models/model.js';
 import type { CheckContext, SampleScore } from '../types.js';
 import { hasNaN } from './stats.js';
 
@@ -51,16 +53,13 @@ export function fillImage(
     // The kernel sums to 1, so blurring the normalised image equals normalising the blurred pixels.
     return gaussianBlur(x, h, w, c, fill === 'blur' ? DEFAULT_BLUR_SIGMA : fill.blur);
   }
-  const out = new Float32Array(h * w * c);
-  if (fill === 'zeros') return out;
+  if (fill === 'zeros') return new Float32Array(h * w * c);
   if (fill === 'noise') {
-    const rng = rngFor(seed, `${unitId}/fill`, sampleId);
-    const [lo, hi] = input.range;
-    for (let p = 0; p < out.length; p++) out[p] = normalise(input, lo + (hi - lo) * rng.at(p), p % c);
+    const out = new Float32Array(h * w * c);
+    uniformInput(input, rngFor(seed, `${unitId}/fill`, sampleId), 0, out);
     return out;
   }
-  for (let p = 0; p < out.length; p++) out[p] = normalise(input, fill.constant, p % c);
-  return out;
+  return constantInput(input, fill.constant);
 }
 
 /** Why a map cannot order pixels, or null when it can. */
@@ -93,61 +92,6 @@ export function trapezoid(xs: ArrayLike<number>, ys: ArrayLike<number>): number 
   let area = 0;
   for (let i = 1; i < xs.length; i++) area += ((xs[i] - xs[i - 1]) * (ys[i] + ys[i - 1])) / 2;
   return area;
-}
-
-/**
- * The target's score in one row of logits: 'probability' is the softmax (a single
- * sigmoid unit: sigmoid(z) for target 1, 1 - sigmoid(z) for target 0), computed from
- * the logits whether or not the model ends in an activation; 'logit' is the
- * pre-activation value (a single unit: z for target 1, -z for target 0).
- */
-export function targetScore(
-  logits: Float32Array,
-  row: number,
-  k: number,
-  target: number,
-  output: 'probability' | 'logit',
-): number {
-  if (k === 1) {
-    const z = logits[row];
-    if (output === 'logit') return target === 1 ? z : -z;
-    const p = 1 / (1 + Math.exp(-z));
-    return target === 1 ? p : 1 - p;
-  }
-  const o = row * k;
-  if (output === 'logit') return logits[o + target];
-  let max = Number.NEGATIVE_INFINITY;
-  for (let q = 0; q < k; q++) max = Math.max(max, logits[o + q]);
-  let sum = 0;
-  for (let q = 0; q < k; q++) sum += Math.exp(logits[o + q] - max);
-  return Math.exp(logits[o + target] - max) / sum;
-}
-
-/**
- * Forward `rows` inputs built on demand by `build(row, out)` in chunks of at most
- * maxBatch rows; returns their logits, [rows, outputs]. Each input is built right
- * before its chunk runs, so memory holds one chunk, not every perturbed image.
- */
-export async function forwardRows(
-  model: Model,
-  size: number,
-  rows: number,
-  maxBatch: number,
-  build: (row: number, out: Float32Array) => void,
-  signal?: AbortSignal,
-): Promise<Float32Array> {
-  const k = model.info.outputs;
-  const logits = new Float32Array(rows * k);
-  const batch = Math.max(1, maxBatch);
-  const x = new Float32Array(Math.min(rows, batch) * size);
-  for (let start = 0; start < rows; start += batch) {
-    signal?.throwIfAborted();
-    const n = Math.min(batch, rows - start);
-    for (let r = 0; r < n; r++) build(start + r, x.subarray(r * size, (r + 1) * size));
-    const out = await model.forward(n === x.length / size ? x : x.subarray(0, n * size), n);
-    logits.set(out.logits.subarray(0, n * k), start * k);
-  }
-  return logits;
 }
 
 export interface CurveOptions {
@@ -207,11 +151,10 @@ export async function curves(
   }
   // Row r of the forward queue is sample live[floor(r / steps)] at its point (deletion: 1..steps, insertion: 0..steps-1).
   const offset = mode === 'deletion' ? 1 : 0;
-  const logits = await forwardRows(
+  const logits = await forwardEach(
     ctx.model,
-    size,
     live.length * steps,
-    ctx.maxBatch,
+    size,
     (row, out) => {
       const i = live[Math.floor(row / steps)];
       const point = (row % steps) + offset;
@@ -223,7 +166,7 @@ export async function curves(
         for (let q = 0; q < c; q++) out[p + q] = end[p + q];
       }
     },
-    ctx.signal,
+    ctx,
   );
   const result: (Curve | string)[] = problems.map((p) => p ?? '');
   for (const [j, i] of live.entries()) {

@@ -2,8 +2,11 @@ import { XauditError } from '../../core/errors.js';
 import type { Model } from '../../models/model.js';
 import type { Batch, RunContext } from '../types.js';
 
+/** What chunking needs of a run: the batch size and the cancellation signal (checks pass theirs too). */
+export type ChunkContext = Pick<RunContext, 'maxBatch' | 'signal'>;
+
 /** Items per engine call: ctx.maxBatch, at least 1. */
-export function chunkSize(ctx: RunContext): number {
+export function chunkSize(ctx: ChunkContext): number {
   return Math.max(1, Math.floor(ctx.maxBatch));
 }
 
@@ -14,7 +17,7 @@ export function chunkSize(ctx: RunContext): number {
  */
 export async function forChunks(
   total: number,
-  ctx: RunContext,
+  ctx: ChunkContext,
   fn: (start: number, end: number) => Promise<void>,
 ): Promise<void> {
   const size = chunkSize(ctx);
@@ -34,7 +37,7 @@ export async function forwardEach(
   count: number,
   inputSize: number,
   fill: (j: number, dst: Float32Array) => void,
-  ctx: RunContext,
+  ctx: ChunkContext,
 ): Promise<Float32Array> {
   const k = model.info.outputs;
   const logits = new Float32Array(count * k);
