@@ -1,5 +1,6 @@
+import { pixelOrder } from './_core/perturbation-curve.js';
 import { gaussianOffset, perturbedMapScores } from './_core/sensitivity.js';
-import { spearman } from './_core/stats.js';
+import { pearson, ranks } from './_core/stats.js';
 import type { Check } from './types.js';
 
 export interface ExplanationStabilityOptions {
@@ -11,8 +12,21 @@ export interface ExplanationStabilityOptions {
 
 /** Indices of the k largest values (ties broken by the lower index, so the set is deterministic). */
 function topK(map: Float32Array, k: number): Set<number> {
-  const idx = Array.from({ length: map.length }, (_, i) => i).sort((a, b) => map[b] - map[a] || a - b);
-  return new Set(idx.slice(0, k));
+  return new Set(pixelOrder(map, 'most').subarray(0, k));
+}
+
+/** The clean map's ranks and top-k set, computed once per sample rather than once per noisy copy. */
+function cleanFacts(
+  cache: WeakMap<Float32Array, { ranks: Float64Array; top: Set<number> }>,
+  a: Float32Array,
+  k: number,
+) {
+  let facts = cache.get(a);
+  if (facts === undefined) {
+    facts = { ranks: ranks(a), top: topK(a, k) };
+    cache.set(a, facts);
+  }
+  return facts;
 }
 
 export const explanationStability: Check<ExplanationStabilityOptions> = {
@@ -54,16 +68,18 @@ export const explanationStability: Check<ExplanationStabilityOptions> = {
       'The top-k set as a fraction of the pixels (rounded up), for top-k-intersection and the details. Ghorbani et al. use 1000 of 224 x 224 pixels (~0.02).',
   },
   async evaluate(ctx, opts) {
+    const clean = new WeakMap<Float32Array, { ranks: Float64Array; top: Set<number> }>();
     return perturbedMapScores(ctx, {
       draws: opts.samples,
       offset: gaussianOffset(opts.stdev),
       cleanError: (m) =>
         m.every((v) => v === m[0]) ? 'the explanation of the input is constant, so it ranks no pixels' : null,
       compare: (a, b) => {
-        const rho = spearman(a, b);
-        if (Number.isNaN(rho)) return 'the explanation of a noisy input is constant, so it ranks no pixels';
         const k = Math.ceil(opts.top_k * a.length);
-        const top = topK(a, k);
+        const { ranks: ranksA, top } = cleanFacts(clean, a, k);
+        // Spearman = Pearson of average ranks (scipy.stats.spearmanr), with a's ranks reused.
+        const rho = pearson(ranksA, ranks(b));
+        if (Number.isNaN(rho)) return 'the explanation of a noisy input is constant, so it ranks no pixels';
         let shared = 0;
         for (const i of topK(b, k)) if (top.has(i)) shared++;
         return [rho, shared / k];

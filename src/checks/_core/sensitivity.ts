@@ -129,6 +129,16 @@ export async function sensitivityScores(
   opts: SensitivityOptions,
   reduce: 'max' | 'mean',
 ): Promise<SampleScore[]> {
+  // ||a(x)|| once per sample, not once per perturbed input.
+  const norms = new WeakMap<Float32Array, number>();
+  const normOf = (a: Float32Array) => {
+    let v = norms.get(a);
+    if (v === undefined) {
+      v = l2Distance(a);
+      norms.set(a, v);
+    }
+    return v;
+  };
   return perturbedMapScores(ctx, {
     draws: opts.samples,
     offset: uniformOffset(opts.radius),
@@ -136,7 +146,7 @@ export async function sensitivityScores(
       l2Distance(m) === 0
         ? 'the explanation of the input is all zero, so a relative change is undefined'
         : null,
-    compare: (a, b) => [l2Distance(b, a) / l2Distance(a)],
+    compare: (a, b) => [l2Distance(b, a) / normOf(a)],
     reduce: (values) => {
       const v = values.map((r) => r[0]);
       const max = Math.max(...v);
