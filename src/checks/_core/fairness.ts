@@ -60,7 +60,7 @@ export function tallyOne(
 
 const div = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
-export function groupRates(t: GroupTally): GroupRates {
+function groupRates(t: GroupTally): GroupRates {
   return {
     samples: t.n,
     positives: t.tp + t.fn,
@@ -114,7 +114,7 @@ export const FAIRNESS_STATISTICS = [
 export type FairnessStatistic = (typeof FAIRNESS_STATISTICS)[number];
 
 /** Per-group breakdown rows, one table per metric (metric -> group -> value). */
-export const BREAKDOWN_METRICS = [
+const BREAKDOWN_METRICS = [
   'samples',
   'positives',
   'accuracy',

@@ -20,9 +20,9 @@ import { hasNaN } from './stats.js';
 export type Fill = { constant: number } | { blur: number } | 'blur' | 'noise' | 'zeros';
 
 /** Gaussian sigma (in pixels) of `fill: blur`: the sigma of RISE's insertion blur (gkern(klen=11, nsig=5)). */
-export const DEFAULT_BLUR_SIGMA = 5;
+const DEFAULT_BLUR_SIGMA = 5;
 
-export const fillSchema: JsonSchema = {
+const fillSchema: JsonSchema = {
   oneOf: [
     { enum: ['blur', 'noise', 'zeros'] },
     {

@@ -76,7 +76,7 @@ export async function perturbedMapScores(ctx: CheckContext, spec: PerturbedMapsS
 }
 
 /** Uniform noise in the L-inf ball of `radius` (Quantus' batch_uniform_noise, Captum's default_perturb_func). */
-export const uniformOffset = (radius: number) => (rng: CounterRng, index: number) =>
+const uniformOffset = (radius: number) => (rng: CounterRng, index: number) =>
   (2 * rng.at(index) - 1) * radius;
 
 /** Gaussian noise of standard deviation `stdev`. */
@@ -84,7 +84,7 @@ export const gaussianOffset = (stdev: number) => (rng: CounterRng, index: number
   rng.normalAt(index) * stdev;
 
 /** Frobenius (L2) norm of a - b, or of a when b is omitted. */
-export function l2Distance(a: ArrayLike<number>, b?: ArrayLike<number>): number {
+function l2Distance(a: ArrayLike<number>, b?: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - (b === undefined ? 0 : b[i]);
