@@ -2,10 +2,9 @@
 
 import { XauditError } from '../../core/errors.js';
 import {
-  type BatchNormNode,
+  batchNormNode,
   type Conv2dNode,
   type DenseNode,
-  foldBatchNorm,
   type IrNode,
   NO_ATTRS,
   NO_WEIGHTS,
@@ -229,16 +228,7 @@ const CONVERTERS: Record<string, Converter> = {
     const beta = c.center === false ? new Float32Array(ch) : weight(ctx, layer, 'beta', ch);
     const mean = weight(ctx, layer, 'moving_mean', ch);
     const variance = weight(ctx, layer, 'moving_variance', ch);
-    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance }, epsilon);
-    const node: BatchNormNode = {
-      name: layer.name,
-      op: 'batchnorm',
-      inputs: [input.name],
-      shape: [...input.shape],
-      attrs: { epsilon },
-      weights: { gamma, beta, mean, variance, scale, shift },
-    };
-    return [node];
+    return [batchNormNode(layer.name, input, { gamma, beta, mean, variance }, epsilon)];
   },
 
   Activation(layer, [input], ctx) {

@@ -5,6 +5,7 @@
 
 import { XauditError } from '../../core/errors.js';
 import {
+  batchNormNode,
   type Conv2dNode,
   foldBatchNorm,
   type IrNode,
@@ -271,9 +272,7 @@ export const CONVERTERS: Record<string, Converter> = {
       x.name = node.output[0];
       return x;
     }
-    const bn = affine(node.output[0], x, scale, shift, epsilon);
-    bn.weights = { gamma, beta, mean, variance, scale, shift };
-    return add(ctx, bn);
+    return add(ctx, batchNormNode(node.output[0], x, { gamma, beta, mean, variance }, epsilon));
   },
 
   Gemm(node, ctx) {

@@ -15,8 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { XauditError } from '../../core/errors.js';
 import {
-  type BatchNormNode,
-  foldBatchNorm,
+  batchNormNode,
   type IrGraph,
   type IrNode,
   NO_ATTRS,
@@ -667,16 +666,7 @@ class GraphBuilder {
     const mean = this.floats(node, 3, ch);
     const variance = this.floats(node, 4, ch);
     const epsilon = this.attrFloat(node, 'epsilon', 1e-4);
-    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance }, epsilon);
-    const bn: BatchNormNode = {
-      name: node.name,
-      op: 'batchnorm',
-      inputs: [x.name],
-      shape: [...x.shape],
-      attrs: { epsilon },
-      weights: { gamma, beta, mean, variance, scale, shift },
-    };
-    return this.add(bn);
+    return this.add(batchNormNode(node.name, x, { gamma, beta, mean, variance }, epsilon));
   }
 
   private pool(node: TfNode): Value {

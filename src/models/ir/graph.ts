@@ -143,3 +143,20 @@ export function foldBatchNorm(
   }
   return { scale, shift };
 }
+
+/** An inference batch norm node over `input` (channels last), its affine form precomputed. */
+export function batchNormNode(
+  name: string,
+  input: { name: string; shape: readonly number[] },
+  p: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array },
+  epsilon: number,
+): BatchNormNode {
+  return {
+    name,
+    op: 'batchnorm',
+    inputs: [input.name],
+    shape: [...input.shape],
+    attrs: { epsilon },
+    weights: { ...p, ...foldBatchNorm(p, epsilon) },
+  };
+}
