@@ -52,7 +52,8 @@ export const GRADIENT_RULES: RuleTable = {
   batchnorm: ({ dy, params }) => [tf.mul(dy, params!.scale!)],
   // Masks use the forward input like tfjs' own gradients, so results match tf.grad at the kinks.
   relu: ({ xs, dy }) => [tf.mul(dy, tf.step(xs[0]))],
-  relu6: ({ xs, dy }) => [tf.mul(dy, tf.mul(tf.step(xs[0]), tf.cast(tf.lessEqual(xs[0], 6), 'float32')))],
+  // Open interval (0, 6), TF's Relu6Grad and PyTorch's: tfjs' own relu6 gradient passes x == 6.
+  relu6: ({ xs, dy }) => [tf.mul(dy, tf.mul(tf.step(xs[0]), tf.cast(tf.less(xs[0], 6), 'float32')))],
   leakyrelu: ({ node, xs, dy }) => [tf.where(tf.greater(xs[0], 0), dy, tf.mul(dy, node.attrs.alpha))],
   sigmoid: ({ y, dy }) => [tf.mul(dy, tf.mul(y, tf.sub(1, y)))],
   tanh: ({ y, dy }) => [tf.mul(dy, tf.sub(1, tf.square(y)))],
