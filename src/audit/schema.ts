@@ -79,7 +79,7 @@ export const baseSpecSchema: JsonSchema = {
           },
           additionalProperties: false,
         },
-        engine: { enum: ['auto', 'wasm', 'cpu', 'onnxruntime'] },
+        engine: { enum: ['auto', 'wasm', 'cpu', 'onnxruntime', 'tfjs-node'] },
         batch_size: { type: 'integer', minimum: 1 },
       },
       required: ['path'],

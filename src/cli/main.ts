@@ -23,7 +23,7 @@ function parseShardArg(value: string): Shard {
 }
 
 /** model.engine values; onnxruntime serves .onnx models (onnxruntime-node is an optional dependency). */
-const ENGINES: EngineKind[] = ['auto', 'wasm', 'cpu', 'onnxruntime'];
+const ENGINES: EngineKind[] = ['auto', 'wasm', 'cpu', 'onnxruntime', 'tfjs-node'];
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

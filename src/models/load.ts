@@ -29,7 +29,7 @@ const NOT_YET: Record<string, string> = {
 };
 
 export interface LoadOptions {
-  /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-wasm. */
+  /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-node where installed, else tfjs-wasm. */
   engine?: EngineKind;
 }
 
@@ -60,7 +60,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
   if (engine === 'onnxruntime') {
     throw new XauditError(
       'MODEL_UNSUPPORTED',
-      `${file}: engine 'onnxruntime' runs ONNX models only; use auto, wasm or cpu for this model`,
+      `${file}: engine 'onnxruntime' runs ONNX models only; use auto, wasm, cpu or tfjs-node for this model`,
       { location: { file } },
     );
   }

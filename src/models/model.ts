@@ -4,7 +4,11 @@
  * layout of tfjs Layers models.
  */
 
-export type EngineKind = 'auto' | 'wasm' | 'cpu' | 'onnxruntime';
+/**
+ * auto: onnxruntime for ONNX files, else tfjs-node where installed, else tfjs-wasm. tfjs-node
+ * (TensorFlow's native library) is never a dependency; it runs only where the user installed it.
+ */
+export type EngineKind = 'auto' | 'wasm' | 'cpu' | 'onnxruntime' | 'tfjs-node';
 
 /** A node of the model graph that a layer method may capture. */
 export interface LayerInfo {

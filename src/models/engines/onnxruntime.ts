@@ -67,7 +67,8 @@ export async function createOnnxModel(
   kind: EngineKind,
   opts: { threads?: number } = {},
 ): Promise<Model> {
-  if (kind === 'wasm' || kind === 'cpu') return TfjsModel.create(imported.graph, imported.info, kind);
+  if (kind === 'wasm' || kind === 'cpu' || kind === 'tfjs-node')
+    return TfjsModel.create(imported.graph, imported.info, kind);
   const ort = await loadOrt();
   if (ort instanceof Error) {
     if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'wasm');
