@@ -9,6 +9,7 @@ import { checksSection } from './checks.js';
 import { largeSection } from './large.js';
 import { methodsSection } from './methods.js';
 import { onnxSection } from './onnx.js';
+import { tfjsNodeSection } from './tfjs-node.js';
 import { inputs, median, table, timeRounds } from './util.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +70,7 @@ const engineSection = {
 const SECTIONS = [
   engineSection,
   onnxSection(ROOT, { table, timeRounds, median, inputs }),
+  tfjsNodeSection(ROOT, { table, timeRounds, median, inputs }),
   largeSection(ROOT),
   methodsSection(ROOT, { table, median }),
   checksSection(ROOT, { table, median }),

@@ -1,7 +1,7 @@
 /**
  * Every fixture model (tiny-* and any added later, e.g. wolf-snow-*): our forward
  * pass and our reverse pass against tfjs-layers + tf.grads on the cpu backend,
- * on both our engines.
+ * on both our embedded engines, and on tfjs-node where it is installed.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +10,9 @@ import { loadModel } from '../../src/models/load.js';
 import type { EngineKind, LayerInfo, Model } from '../../src/models/model.js';
 import { expectClose, seededUniform } from './helpers/close.js';
 import { fixtureModels, loadReference, type RefGrads } from './helpers/reference.js';
+import { tfjsNodeInstalled } from './helpers/tfjs-node.js';
+
+const ENGINES: EngineKind[] = ['wasm', 'cpu', ...(tfjsNodeInstalled() ? ['tfjs-node' as const] : [])];
 
 const N = 3;
 /** Layers whose gradient is checked: all of a small model, else a spread ending in the last spatial one. */
@@ -67,7 +70,7 @@ for (const fixture of fixtureModels()) {
       ref.dispose();
     });
 
-    for (const engine of ['wasm', 'cpu'] as EngineKind[]) {
+    for (const engine of ENGINES) {
       describe(engine, () => {
         let model: Model;
         beforeAll(async () => {
@@ -76,7 +79,8 @@ for (const fixture of fixtureModels()) {
         afterAll(() => model.dispose());
 
         it('runs on the requested backend', () => {
-          expect(model.engine).toMatch(new RegExp(`^tfjs-${engine}@\\d+\\.\\d+\\.\\d+$`));
+          const name = engine === 'tfjs-node' ? engine : `tfjs-${engine}`;
+          expect(model.engine).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+$`));
         });
 
         it('forward logits match tfjs-layers', async () => {
