@@ -599,6 +599,12 @@ class Emitter {
         const [h, w, c] = src.shape;
         const g4 = L === 'nchw' ? dy : this.op1('Reshape', [dy, this.ints('shape', [0, c, 1, 1])]);
         const scaled = this.op1('Mul', [g4, this.scalar(1 / (h * w))]);
+        // Into a relu/relu6 whose only consumer is this pool: [n, c, 1, 1] is enough, its mask's
+        // Mul broadcasts (one pass over the feature map instead of Expand + Mul).
+        if (this.activationOnlyInto(node) !== undefined) {
+          this.addGrad(node, 0, scaled, 'nchw');
+          return;
+        }
         const dx = this.op1('Expand', [scaled, this.op1('Shape', [this.input(node, 0, 'nchw')])]);
         this.addGrad(node, 0, dx, 'nchw');
         return;
@@ -684,10 +690,15 @@ class Emitter {
 
   /** The relu feeding `pool` when the pool is its only consumer (and it is not the logits). */
   private reluOnlyInto(pool: IrNode): IrNode | undefined {
-    const relu = this.byName.get(pool.inputs[0])!;
-    if (relu.op !== 'relu' || relu.name === this.graph.output) return undefined;
-    const users = this.graph.nodes.filter((n) => this.live.has(n.name) && n.inputs.includes(relu.name));
-    return users.length === 1 && pool.inputs.length === 1 ? relu : undefined;
+    return this.activationOnlyInto(pool, ['relu']);
+  }
+
+  /** The relu or relu6 feeding `node` when `node` is its only consumer (and it is not the logits). */
+  private activationOnlyInto(node: IrNode, ops = ['relu', 'relu6']): IrNode | undefined {
+    const act = this.byName.get(node.inputs[0])!;
+    if (!ops.includes(act.op) || act.name === this.graph.output) return undefined;
+    const users = this.graph.nodes.filter((n) => this.live.has(n.name) && n.inputs.includes(act.name));
+    return users.length === 1 && node.inputs.length === 1 ? act : undefined;
   }
 
   /** Sums `g` (shaped like `full`, held in `layout`) over the axes where `shape` has 1 and `full` not. */
