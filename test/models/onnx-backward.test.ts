@@ -311,9 +311,13 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
   });
 });
 
-/** Zeroes the conv's kernel outside `groups` diagonal blocks (what the importer makes of a grouped Conv). */
+/**
+ * Zeroes the conv's kernel outside `groups` diagonal blocks and records `groups` (what the
+ * importer makes of a grouped Conv; the emitter writes a grouped Conv from the attribute).
+ */
 function blockDiagonal(node: IrNode, groups: number): void {
   if (node.op !== 'conv2d') throw new Error('not a conv');
+  node.attrs.groups = groups;
   const [kh, kw, cin, cout] = node.attrs.kernelShape;
   const k = node.weights.kernel;
   for (let i = 0; i < kh * kw; i++)
