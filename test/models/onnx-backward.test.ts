@@ -202,15 +202,19 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
     await expectAgree(graph, info, 'max pools');
   });
 
-  it('convolutions: strided valid (output_padding), strided same, dilated, depthwise, grouped; avg pools', async () => {
+  // 6 channels: stride-1 input gradients as ConvTranspose (fewer than 8 input channels); 8: as
+  // a Conv with the flipped filter.
+  it.each([
+    6, 8,
+  ])('convolutions (%i channels): strided valid (output_padding), strided same, dilated, depthwise, grouped; avg pools', async (ch) => {
     const b = new GraphBuilder();
     const x = b.input([12, 11, 4]);
-    const c1 = b.conv('c1', x, 6, [3, 3], { strides: [2, 2], padding: 'valid' });
-    const c2 = b.conv('c2', c1, 6, [3, 2], { strides: [2, 1], padding: 'same' });
-    const c3 = b.conv('c3', c2, 6, [3, 3], { dilation: [2, 2], padding: 'same' });
-    // Depthwise (block-diagonal, 6 groups) and 2 groups.
-    const dw = b.conv('dw', c3, 6, [3, 3], {});
-    blockDiagonal(dw, 6);
+    const c1 = b.conv('c1', x, ch, [3, 3], { strides: [2, 2], padding: 'valid' });
+    const c2 = b.conv('c2', c1, ch, [3, 2], { strides: [2, 1], padding: 'same' });
+    const c3 = b.conv('c3', c2, ch, [3, 3], { dilation: [2, 2], padding: 'same' });
+    // Depthwise (block-diagonal, one group per channel) and 2 groups.
+    const dw = b.conv('dw', c3, ch, [3, 3], {});
+    blockDiagonal(dw, ch);
     const gc = b.conv('gc', dw, 4, [1, 1], {});
     blockDiagonal(gc, 2);
     const a1 = b.pool('a1', 'avgpool', gc, [3, 3], [2, 2], 'same');
