@@ -189,11 +189,27 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
     const g2 = b.gap('g2', p2, false);
     const g4 = b.gap('g4', p4, false);
     const s = b.add('s', [g2, g4]);
+    // Windows that tile the input exactly (first maxima found from strided slices, no MaxPool
+    // indices): 2x2 after a relu, then 2x2 without one; 3x3 and 3x1 on 9x9. A constant image
+    // makes every interior window tie.
+    const r6 = b.unary('r6', 'relu', b.conv('c6', x, 3, [2, 2], { padding: 'valid' }));
+    const p7 = b.pool(
+      'p7',
+      'maxpool',
+      b.pool('p6', 'maxpool', r6, [2, 2], [2, 2], 'valid'),
+      [2, 2],
+      [2, 2],
+      'same',
+    );
+    const c8 = b.conv('c8', x, 3, [3, 3], {});
+    const p8 = b.pool('p8', 'maxpool', c8, [3, 3], [3, 3], 'valid');
+    const p9 = b.pool('p9', 'maxpool', c8, [3, 1], [3, 1], 'same');
+    const s2 = b.add('s2', [b.gap('g7', p7, false), b.gap('g8', p8, false), b.gap('g9', p9, false)]);
     const cat = b.node({
       name: 'cat',
       op: 'concat',
-      inputs: [s.name, g5.name],
-      shape: [7],
+      inputs: [s.name, g5.name, s2.name],
+      shape: [10],
       attrs: NO_ATTRS,
       weights: NO_WEIGHTS,
     });

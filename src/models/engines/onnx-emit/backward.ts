@@ -7,7 +7,8 @@
 
 import type { Conv2dNode, IrNode, PoolNode } from '../../ir/graph.js';
 import { type Attr, FLOAT } from './builder.js';
-import { BackwardUnsupported, convWindow, type EmitContext, type Layout, windowPads } from './context.js';
+import { BackwardUnsupported, convWindow, type EmitContext, type Layout } from './context.js';
+import { avgPoolGrad, maxPoolGrad } from './pool-backward.js';
 import { flippedWeight } from './weights.js';
 
 export class Backward {
@@ -126,7 +127,7 @@ export class Backward {
         this.maxPool(node, dy);
         return;
       case 'avgpool':
-        this.add(node, 0, this.avgPool(node, dy), 'nchw');
+        this.add(node, 0, avgPoolGrad(ctx, node, dy), 'nchw');
         return;
       case 'globalavgpool': {
         const [h, w, c] = ctx.src(node).shape;
@@ -229,73 +230,16 @@ export class Backward {
   }
 
   /**
-   * The gradient to each window's first maximum: MaxUnpool of the forward MaxPool's indices where
-   * windows do not overlap, else a scatter-add (overlapping windows sum). A relu feeding only the
-   * pool has its mask applied to the pooled gradient (the window maximum is > 0 iff the relu's
-   * input there is: a quarter of the elements for a 2x2 pool) and is skipped.
+   * A relu feeding only the pool has its mask applied to the pooled gradient (the window maximum
+   * is > 0 iff the relu's input there is: a quarter of the elements for a 2x2 pool) and is skipped.
    */
   private maxPool(node: PoolNode, dy: string): void {
-    const { ctx } = this;
-    const { b } = ctx;
-    const a = node.attrs;
-    const relu = ctx.activationOnlyInto(node, ['relu']);
-    const g = relu === undefined ? dy : b.op1('Mul', [dy, this.positive(ctx.acts.get(node.name)!.name)]);
-    const x = ctx.input(node, 0, 'nchw');
-    const indices = ctx.saved.poolIndices.get(node.name)!;
-    let dx: string;
-    if (a.strides[0] >= a.pool[0] && a.strides[1] >= a.pool[1]) {
-      const [h, w] = ctx.src(node).shape;
-      dx = b.op1('MaxUnpool', [g, indices, b.op1('Shape', [x])], {
-        kernel_shape: [...a.pool],
-        strides: [...a.strides],
-        pads: windowPads(h, w, a.pool, a.strides, a.padding).pads,
-      });
-    } else {
-      // Indices are N*C*H*W-flat: a scatter-add on the flattened tensor.
-      const flat = b.ints('shape', [-1]);
-      const zeros = b.op1('ConstantOfShape', [b.op1('Shape', [b.op1('Reshape', [x, flat])])]);
-      const upd = [b.op1('Reshape', [indices, flat]), b.op1('Reshape', [g, flat])];
-      const dxf = b.op1('ScatterElements', [zeros, ...upd], { axis: 0, reduction: 'add' });
-      dx = b.op1('Reshape', [dxf, b.op1('Shape', [x])]);
-    }
-    this.add(relu ?? node, 0, dx, 'nchw');
-  }
-
-  /**
-   * Average pooling without the padding in the count: dy / count per window, spread over the
-   * window with a depthwise ConvTranspose of ones (overlapping windows sum).
-   */
-  private avgPool(node: PoolNode, dy: string): string {
-    const { b } = this.ctx;
-    const [h, w, c] = this.ctx.src(node).shape;
-    const a = node.attrs;
-    const { ay, ax, pads } = windowPads(h, w, a.pool, a.strides, a.padding);
-    const counts = new Float32Array(ay.out * ax.out);
-    for (let oy = 0; oy < ay.out; oy++) {
-      const y0 = Math.max(0, oy * a.strides[0] - ay.before);
-      const y1 = Math.min(h, oy * a.strides[0] - ay.before + a.pool[0]);
-      for (let ox = 0; ox < ax.out; ox++) {
-        const x0 = Math.max(0, ox * a.strides[1] - ax.before);
-        const x1 = Math.min(w, ox * a.strides[1] - ax.before + a.pool[1]);
-        counts[oy * ax.out + ox] = 1 / Math.max(1, (y1 - y0) * (x1 - x0));
-      }
-    }
-    const inv = b.floats('avg_inv', [1, 1, ay.out, ax.out], counts);
-    const ones = b.floats('avg_ones', [c, 1, ...a.pool], new Float32Array(c * a.pool[0] * a.pool[1]).fill(1));
-    const opad = [
-      h - (a.strides[0] * (ay.out - 1) + a.pool[0] - ay.before - ay.after),
-      w - (a.strides[1] * (ax.out - 1) + a.pool[1] - ax.before - ax.after),
-    ];
-    if (opad.some((p, i) => p < 0 || p >= a.strides[i]))
-      throw new BackwardUnsupported(`avgpool '${node.name}': output_padding ${opad}`);
-    const attrs: Record<string, Attr> = {
-      kernel_shape: [...a.pool],
-      strides: [...a.strides],
-      pads,
-      group: c,
-    };
-    if (opad.some((p) => p !== 0)) attrs.output_padding = opad;
-    return b.op1('ConvTranspose', [b.op1('Mul', [dy, inv]), ones], attrs);
+    const relu = this.ctx.activationOnlyInto(node, ['relu']);
+    const g =
+      relu === undefined
+        ? dy
+        : this.ctx.b.op1('Mul', [dy, this.positive(this.ctx.acts.get(node.name)!.name)]);
+    this.add(relu ?? node, 0, maxPoolGrad(this.ctx, node, g), 'nchw');
   }
 
   /**

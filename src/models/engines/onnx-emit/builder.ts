@@ -80,12 +80,12 @@ export class OnnxBuilder {
     return name;
   }
 
-  /** A 1-d int64 initializer (shapes, axes, pads). */
-  ints(hint: string, data: number[]): string {
+  /** An int64 initializer (shapes, axes, pads), 1-d unless `dims` says otherwise. */
+  ints(hint: string, data: number[], dims = [data.length]): string {
     const name = this.fresh(hint);
     this.inits.push({
       name,
-      dims: [data.length],
+      dims,
       dataType: INT64,
       int64Data: data,
       floatData: [],

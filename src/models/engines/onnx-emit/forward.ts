@@ -7,6 +7,7 @@
 import type { IrNode } from '../../ir/graph.js';
 import type { Attr } from './builder.js';
 import { BackwardUnsupported, convWindow, type EmitContext, spatial, windowPads } from './context.js';
+import { tilesExactly } from './pool-backward.js';
 import { convWeight, transposePerm } from './weights.js';
 
 /** The graph input's name in the emitted model. */
@@ -106,6 +107,10 @@ export function emitForward(ctx: EmitContext, node: IrNode): void {
       };
       if (node.op === 'avgpool') {
         ctx.set(node, b.op1('AveragePool', [x(0, 'nchw')], { ...attrs, count_include_pad: 0 }), 'nchw');
+        return;
+      }
+      if (tilesExactly(node, [h, w])) {
+        ctx.set(node, b.op1('MaxPool', [x(0, 'nchw')], attrs), 'nchw');
         return;
       }
       const y = b.fresh('maxpool');
