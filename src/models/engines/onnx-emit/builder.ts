@@ -13,7 +13,8 @@ import type {
 
 /** TensorProto data types. */
 export const FLOAT = 1;
-const INT64 = 7;
+export const INT32 = 6;
+export const INT64 = 7;
 /** AttributeProto types. */
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
@@ -90,6 +91,21 @@ export class OnnxBuilder {
       int64Data: data,
       floatData: [],
       int32Data: [],
+      doubleData: [],
+    });
+    return name;
+  }
+
+  /** An int32 initializer, 1-d unless `dims` says otherwise. */
+  int32s(hint: string, data: number[], dims = [data.length]): string {
+    const name = this.fresh(hint);
+    this.inits.push({
+      name,
+      dims,
+      dataType: INT32,
+      int32Data: data,
+      floatData: [],
+      int64Data: [],
       doubleData: [],
     });
     return name;

@@ -4,7 +4,7 @@
  */
 
 import type { PoolNode } from '../../ir/graph.js';
-import type { Attr } from './builder.js';
+import { type Attr, INT32, INT64 } from './builder.js';
 import { BackwardUnsupported, type EmitContext, windowPads } from './context.js';
 
 /**
@@ -47,7 +47,11 @@ export function maxPoolGrad(ctx: EmitContext, node: PoolNode, g: string): string
   return b.op1('Reshape', [b.op1('ScatterElements', [zeros, ...upd], { axis: 0, reduction: 'add' }), shape]);
 }
 
-/** MaxPool's N*C*H*W-flat indices of each window's first maximum, for an exact tiling. */
+/**
+ * MaxPool's N*C*H*W-flat indices of each window's first maximum, for an exact tiling. Index
+ * arithmetic in int32 (half the traffic of int64; the flat size of one activation tensor is far
+ * below 2^31), cast to int64 for MaxUnpool at the end.
+ */
 function firstMaxIndices(ctx: EmitContext, node: PoolNode, x: string): string {
   const { b } = ctx;
   const [kh, kw] = node.attrs.pool;
@@ -55,7 +59,7 @@ function firstMaxIndices(ctx: EmitContext, node: PoolNode, x: string): string {
   const ow = w / kw;
   const y = ctx.acts.get(node.name)!.name;
   // The offset of the first window position whose slice equals y (the last one if none earlier does).
-  const offset = (p: number) => b.ints('offset', [Math.floor(p / kw) * w + (p % kw)]);
+  const offset = (p: number) => b.int32s('offset', [Math.floor(p / kw) * w + (p % kw)]);
   const axes = b.ints('axes', [2, 3]);
   const ends = b.ints('ends', [h, w]);
   const steps = b.ints('steps', [kh, kw]);
@@ -66,18 +70,18 @@ function firstMaxIndices(ctx: EmitContext, node: PoolNode, x: string): string {
     off = b.op1('Where', [b.op1('Equal', [slice, y]), offset(p), off]);
   }
   // Window (r, j), r over N*C*oh rows of windows, starts at flat r * kh * w + j * kw.
-  const rows = b.op1('Div', [b.op1('Size', [y]), b.ints('ow', [ow], [])]);
-  const r = b.op1('Reshape', [
-    b.op1('Range', [b.ints('zero', [0], []), rows, b.ints('one', [1], [])]),
-    b.ints('shape', [-1, 1]),
-  ]);
-  const cols = b.ints(
+  const size = b.op1('Cast', [b.op1('Size', [y])], { to: INT32 });
+  const rows = b.op1('Div', [size, b.int32s('ow', [ow], [])]);
+  const range = b.op1('Range', [b.int32s('zero', [0], []), rows, b.int32s('one', [1], [])]);
+  const r = b.op1('Reshape', [range, b.ints('shape', [-1, 1])]);
+  const cols = b.int32s(
     'cols',
     Array.from({ length: ow }, (_, j) => j * kw),
     [1, ow],
   );
-  const base = b.op1('Add', [b.op1('Mul', [r, b.ints('row', [kh * w])]), cols]);
-  return b.op1('Add', [b.op1('Reshape', [base, b.op1('Shape', [y])]), off]);
+  const base = b.op1('Add', [b.op1('Mul', [r, b.int32s('row', [kh * w])]), cols]);
+  const flat = b.op1('Add', [b.op1('Reshape', [base, b.op1('Shape', [y])]), off]);
+  return b.op1('Cast', [flat], { to: INT64 });
 }
 
 /**
