@@ -29,6 +29,14 @@ import type {
 } from '../model.js';
 import { parametricLayers, randomiseGraph } from '../randomise.js';
 import {
+  budgetBytes,
+  forwardBytesPerSample,
+  forwardInChunks,
+  gradientBytesPerSample,
+  gradientInChunks,
+  samplesPerCall,
+} from './memory-budget.js';
+import {
   BACKWARD_INPUT,
   BACKWARD_INPUT_GRAD,
   BACKWARD_LOGITS,
@@ -61,24 +69,36 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(v) && v > 0 ? v : availableParallelism();
 }
 
+/** Options of createOnnxModel. */
+export interface OnnxModelOptions {
+  /** onnxruntime's intra-op threads (default defaultThreads()). */
+  threads?: number;
+  /**
+   * Working-memory budget of one engine call in MiB (default DEFAULT_MEMORY_MB, memory-budget.ts),
+   * for onnxruntime's forward and backward graphs and the tfjs engine beside them alike.
+   */
+  memoryMb?: number;
+}
+
 /** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs-wasm. */
 export async function createOnnxModel(
   imported: ImportedOnnx,
   kind: EngineKind,
-  opts: { threads?: number } = {},
+  opts: OnnxModelOptions = {},
 ): Promise<Model> {
+  const tfjsOpts = { memoryMb: opts.memoryMb };
   if (kind === 'wasm' || kind === 'cpu' || kind === 'tfjs-node')
-    return TfjsModel.create(imported.graph, imported.info, kind);
+    return TfjsModel.create(imported.graph, imported.info, kind, tfjsOpts);
   const ort = await loadOrt();
   if (ort instanceof Error) {
-    if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'wasm');
+    if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'wasm', tfjsOpts);
     throw new XauditError(
       'MODEL_UNSUPPORTED',
       `engine 'onnxruntime' needs the optional package onnxruntime-node, which could not be loaded (${ort.message}); install it (npm install onnxruntime-node) or use engine auto, wasm or cpu`,
       { cause: ort },
     );
   }
-  return OnnxRuntimeModel.open(ort, imported, opts.threads ?? defaultThreads());
+  return OnnxRuntimeModel.open(ort, imported, opts.threads ?? defaultThreads(), opts.memoryMb);
 }
 
 export class OnnxRuntimeModel implements Model {
@@ -99,15 +119,28 @@ export class OnnxRuntimeModel implements Model {
     private readonly nhwcInput: boolean,
     /** onnxruntime's intra-op thread count (the tfjs-wasm side runs on one thread). */
     readonly threads: number,
+    /** The memoryMb option as given (undefined: the default), passed on to the tfjs engines. */
+    private readonly memoryMb: number | undefined,
   ) {
     this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
+    const budget = budgetBytes(memoryMb);
+    // onnxruntime frees an intermediate once its last reader has run and keeps the backward
+    // graph's saved activations, as the tfjs engine does: the same per-sample model serves.
+    this.forwardChunk = samplesPerCall(budget, forwardBytesPerSample(graph));
+    this.gradientChunk = samplesPerCall(budget, gradientBytesPerSample(graph));
   }
+
+  /** Samples per onnxruntime call under the memory budget (memory-budget.ts). */
+  private readonly forwardChunk: number;
+  private readonly gradientChunk: number;
 
   static async open(
     ort: Ort,
     m: ImportedOnnx,
     threads: number = defaultThreads(),
+    memoryMb?: number,
   ): Promise<OnnxRuntimeModel> {
+    budgetBytes(memoryMb);
     // Preferred: the file with an NHWC input (onnxruntime transposes). Else the file as it is, the
     // logits added by appending a graph output (protobuf merges it; nothing else is touched).
     const nhwc =
@@ -139,13 +172,21 @@ export class OnnxRuntimeModel implements Model {
       m.onnxBatch,
       nhwc !== undefined,
       threads,
+      memoryMb,
     );
   }
 
   async forward(x: Float32Array, n: number, capture: readonly string[] = []): Promise<ForwardResult> {
     if (capture.length > 0) return (await this.reference()).forward(x, n, capture);
     this.check(x, n);
-    const step = this.fixedBatch ?? n;
+    if (this.fixedBatch === null) {
+      return forwardInChunks(x, n, [], this.forwardChunk, async (xc, nc) => ({
+        logits: await this.run(xc, nc),
+        captured: new Map(),
+      }));
+    }
+    // A fixed batch wins over the memory budget: the file accepts no other size.
+    const step = this.fixedBatch;
     const per = x.length / n;
     const k = this.info.outputs;
     if (step === n) return { logits: await this.run(x, n), captured: new Map() };
@@ -192,7 +233,11 @@ export class OnnxRuntimeModel implements Model {
       req.lrp === undefined;
     if (plain) {
       const session = await this.backwardSession();
-      if (session !== undefined) return this.runBackward(session, req);
+      if (session !== undefined) {
+        this.check(req.x, req.n);
+        this.checkOutputGrad(req);
+        return gradientInChunks(req, this.gradientChunk, (r) => this.runBackward(session, r));
+      }
     }
     return (await this.reference()).gradient(req);
   }
@@ -226,13 +271,8 @@ export class OnnxRuntimeModel implements Model {
   private async runBackward(session: InferenceSession, req: GradientRequest): Promise<GradientResult> {
     const { x, n } = req;
     this.check(x, n);
+    this.checkOutputGrad(req);
     const k = this.info.outputs;
-    if (req.outputGrad.length !== n * k) {
-      throw new XauditError(
-        'INTERNAL',
-        `outputGrad has ${req.outputGrad.length} values, expected ${n} x ${k}`,
-      );
-    }
     const shape = this.graph.nodes[0].shape;
     // Views into larger buffers are copied (onnxruntime reads the whole buffer), whole arrays are not.
     const whole = (a: Float32Array) =>
@@ -262,7 +302,8 @@ export class OnnxRuntimeModel implements Model {
    * original file, whose weights we do not write back. Same semantics, slower forward passes.
    */
   async randomised(layers: readonly string[], seed: number): Promise<Model> {
-    return TfjsModel.create(randomiseGraph(this.graph, this.info, layers, seed), this.info, 'wasm');
+    const graph = randomiseGraph(this.graph, this.info, layers, seed);
+    return TfjsModel.create(graph, this.info, 'wasm', { memoryMb: this.memoryMb });
   }
 
   dispose(): void {
@@ -276,8 +317,18 @@ export class OnnxRuntimeModel implements Model {
   /** The tfjs engine on the same IR, started on first use. */
   private reference(): Promise<TfjsModel> {
     if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
-    this.tfjs ??= TfjsModel.create(this.graph, this.info, 'wasm');
+    this.tfjs ??= TfjsModel.create(this.graph, this.info, 'wasm', { memoryMb: this.memoryMb });
     return this.tfjs;
+  }
+
+  private checkOutputGrad(req: GradientRequest): void {
+    const k = this.info.outputs;
+    if (req.outputGrad.length !== req.n * k) {
+      throw new XauditError(
+        'INTERNAL',
+        `outputGrad has ${req.outputGrad.length} values, expected ${req.n} x ${k}`,
+      );
+    }
   }
 
   private check(x: Float32Array, n: number): void {

@@ -1,10 +1,15 @@
-/** The tfjs engine: forward through tf ops, reverse pass through our own rule tables. */
+/**
+ * The tfjs engine: forward through tf ops, reverse pass through our own rule tables. A call whose
+ * samples would need more working memory than the model's budget runs in chunks, with the same
+ * results (memory-budget.ts models what forward() and gradient() hold at their peak).
+ */
 
 import * as tf from '@tensorflow/tfjs-core';
 import { XauditError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 import { consumers, type IrGraph, type IrNode, type PoolNode, sizeOf } from '../ir/graph.js';
 import type {
+  BackwardRules,
   EngineKind,
   ForwardResult,
   GradientRequest,
@@ -13,13 +18,32 @@ import type {
   ModelInfo,
 } from '../model.js';
 import { parametricLayers, randomiseGraph } from '../randomise.js';
+import {
+  budgetBytes,
+  forwardBytesPerSample,
+  forwardInChunks,
+  gradientBytesPerSample,
+  gradientInChunks,
+  samplesPerCall,
+} from './memory-budget.js';
 import { activate, chooseBackend, type TfBackend } from './tfjs-backend.js';
-import { backward, ruleSet } from './tfjs-backward.js';
+import { backward, type RuleSet, ruleSet } from './tfjs-backward.js';
 import { forwardNode } from './tfjs-forward.js';
 import { createParams, disposeParams, type NodeParams } from './tfjs-params.js';
 
+/** Options of TfjsModel.create. */
+export interface TfjsModelOptions {
+  /**
+   * Working-memory budget of one engine call in MiB (default DEFAULT_MEMORY_MB, memory-budget.ts):
+   * calls whose samples would need more are run in chunks, with the same results.
+   */
+  memoryMb?: number;
+}
+
 export class TfjsModel implements Model {
   private readonly consumers: Map<string, string[]>;
+  /** Samples per call under the budget: forward, and gradient per rule set and reference. */
+  private readonly chunks = new Map<string, number>();
   /** conv2d/dense node -> the relu node it is fused with in forward passes. */
   private readonly fusedRelu = new Map<string, string>();
   /** maxpool node -> the relu that feeds only it (fused in the reverse pass). */
@@ -32,6 +56,8 @@ export class TfjsModel implements Model {
     private readonly graph: IrGraph,
     private readonly backend: TfBackend,
     private readonly params: Map<string, NodeParams>,
+    /** Working-memory budget of one engine call, bytes (memory-budget.ts). */
+    private readonly budget: number,
     /** Set when the requested backend could not start and cpu is used instead. */
     readonly fallback?: string,
   ) {
@@ -50,15 +76,53 @@ export class TfjsModel implements Model {
     }
   }
 
-  static async create(graph: IrGraph, info: ModelInfo, kind: EngineKind): Promise<TfjsModel> {
+  static async create(
+    graph: IrGraph,
+    info: ModelInfo,
+    kind: EngineKind,
+    opts: TfjsModelOptions = {},
+  ): Promise<TfjsModel> {
+    const budget = budgetBytes(opts.memoryMb);
     const choice = await chooseBackend(kind);
     const params = createParams(graph);
-    return new TfjsModel(info, choice.engine, graph, choice.backend, params, choice.fallback);
+    return new TfjsModel(info, choice.engine, graph, choice.backend, params, budget, choice.fallback);
+  }
+
+  /** The working-memory budget of one call, MiB (TfjsModelOptions.memoryMb). */
+  get memoryMb(): number {
+    return this.budget / 2 ** 20;
+  }
+
+  /**
+   * Samples one call runs at once under the budget: a forward pass, or a reverse pass under
+   * `rules` (with DeepLIFT's reference inputs when `reference`). Larger calls are split.
+   */
+  samplesPerCall(kind: 'forward' | 'gradient', rules: BackwardRules = 'gradient', reference = false): number {
+    const key = kind === 'forward' ? kind : `${rules}${reference ? '+reference' : ''}`;
+    let chunk = this.chunks.get(key);
+    if (chunk === undefined) {
+      const per =
+        kind === 'forward'
+          ? forwardBytesPerSample(this.graph)
+          : gradientBytesPerSample(this.graph, { rules, reference });
+      chunk = samplesPerCall(this.budget, per);
+      this.chunks.set(key, chunk);
+    }
+    return chunk;
   }
 
   async forward(x: Float32Array, n: number, capture: readonly string[] = []): Promise<ForwardResult> {
     await this.ready();
     this.checkInput(x, n);
+    for (const c of capture) this.resolve(c);
+    return forwardInChunks(x, n, capture, this.samplesPerCall('forward'), (xc, nc, cc) =>
+      this.forwardCall(xc, nc, cc),
+    );
+  }
+
+  /** One forward call, whatever its size. */
+  private async forwardCall(x: Float32Array, n: number, capture: readonly string[]): Promise<ForwardResult> {
+    await this.ready();
     const wanted = new Set(capture.map((c) => this.resolve(c).name));
     const captured = new Map<string, Float32Array>();
     const logits = tf.tidy(() => {
@@ -84,6 +148,37 @@ export class TfjsModel implements Model {
 
   async gradient(req: GradientRequest): Promise<GradientResult> {
     await this.ready();
+    this.checkRequest(req);
+    const chunk = this.samplesPerCall('gradient', req.rules, req.reference !== undefined);
+    return gradientInChunks(req, chunk, (r) => this.gradientCall(r));
+  }
+
+  /** The request's sizes and options, checked before it is split into chunks. */
+  private checkRequest(req: GradientRequest): void {
+    const { x, n } = req;
+    this.checkInput(x, n);
+    if (req.outputGrad.length !== n * this.info.outputs) {
+      throw new XauditError(
+        'INTERNAL',
+        `outputGrad has ${req.outputGrad.length} values, expected ${n} x ${this.info.outputs}`,
+      );
+    }
+    if (req.layer !== undefined) this.resolve(req.layer);
+    if (req.inputGrad === false && req.layer === undefined) {
+      throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
+    }
+    if (req.reference !== undefined && req.reference.length !== x.length) {
+      throw new XauditError(
+        'INTERNAL',
+        `reference has ${req.reference.length} values, expected ${x.length} like x`,
+      );
+    }
+    ruleSet(req, this.graph);
+  }
+
+  /** One reverse pass, whatever its size. */
+  private async gradientCall(req: GradientRequest): Promise<GradientResult> {
+    await this.ready();
     const { x, n } = req;
     this.checkInput(x, n);
     if (req.outputGrad.length !== n * this.info.outputs) {
@@ -98,7 +193,6 @@ export class TfjsModel implements Model {
       throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
     }
     const rules = ruleSet(req, this.graph);
-    const table = rules.table;
     const ref = req.reference;
     if (ref !== undefined && ref.length !== x.length) {
       throw new XauditError('INTERNAL', `reference has ${ref.length} values, expected ${x.length} like x`);
@@ -130,33 +224,16 @@ export class TfjsModel implements Model {
           if (!wantInput) break;
         }
         const dy = grads.get(node.name);
-        if (dy === undefined || node.op === 'input') continue;
-        const xs = node.inputs.map((name) => acts.get(name)!);
-        const y = acts.get(node.name)!;
-        const relu = node.op === 'maxpool' ? this.reluBeforePool.get(node.name) : undefined;
-        const fusedRule = rules.fused.reluMaxpool;
-        if (relu !== undefined && fusedRule !== undefined && relu.name !== layer?.name) {
-          // The relu gets no gradient of its own and is skipped; its input gets the pool's.
-          accumulate(
-            grads,
-            relu.inputs[0],
-            fusedRule({ node: node as PoolNode, xs, y, dy, params: undefined }),
-          );
-        } else {
-          const refOf =
-            ref === undefined
-              ? undefined
-              : { xs: node.inputs.map((nm) => refActs.get(nm)!), y: refActs.get(node.name)! };
-          const dxs = backward(table, { node, xs, y, dy, params: this.params.get(node.name), ref: refOf });
-          node.inputs.forEach((name, k) => {
-            // Rules may pass dy through or reuse one tensor for several inputs: give each its own handle.
-            const g = dxs[k] === dy || dxs.indexOf(dxs[k]) < k ? tf.clone(dxs[k]) : dxs[k];
-            accumulate(grads, name, g);
-          });
+        if (dy !== undefined && node.op !== 'input') {
+          this.backwardStep(node, acts, ref === undefined ? undefined : refActs, dy, grads, rules, layer);
+          // Free each gradient once used.
+          grads.delete(node.name);
+          dy.dispose();
         }
-        // Free each gradient once used: peak memory stays near the forward pass's.
-        grads.delete(node.name);
-        dy.dispose();
+        // Every consumer of this node comes later in topological order and has had its step:
+        // nothing reads this activation any more (memory-budget.ts counts on it).
+        acts.get(node.name)?.dispose();
+        refActs.get(node.name)?.dispose();
       }
       if (wantInput) {
         const g = grads.get(this.graph.input);
@@ -164,6 +241,43 @@ export class TfjsModel implements Model {
       }
     });
     return out;
+  }
+
+  /**
+   * The reverse step of `node`: adds its inputs' gradients (from `dy`) into `grads`. Runs in its
+   * own tf.tidy so that the rule's temporaries are freed at once, not at the end of the pass.
+   */
+  private backwardStep(
+    node: IrNode,
+    acts: Map<string, tf.Tensor>,
+    refActs: Map<string, tf.Tensor> | undefined,
+    dy: tf.Tensor,
+    grads: Map<string, tf.Tensor>,
+    rules: RuleSet,
+    layer: IrNode | undefined,
+  ): void {
+    const xs = node.inputs.map((name) => acts.get(name)!);
+    const y = acts.get(node.name)!;
+    const relu = node.op === 'maxpool' ? this.reluBeforePool.get(node.name) : undefined;
+    const fusedRule = rules.fused.reluMaxpool;
+    if (relu !== undefined && fusedRule !== undefined && relu.name !== layer?.name) {
+      // The relu gets no gradient of its own and is skipped; its input gets the pool's.
+      const g = tf.tidy(() => fusedRule({ node: node as PoolNode, xs, y, dy, params: undefined }));
+      accumulate(grads, relu.inputs[0], g);
+      return;
+    }
+    const ref =
+      refActs === undefined
+        ? undefined
+        : { xs: node.inputs.map((nm) => refActs.get(nm)!), y: refActs.get(node.name)! };
+    const dxs = tf.tidy(() => {
+      const out = backward(rules.table, { node, xs, y, dy, params: this.params.get(node.name), ref });
+      // Rules may pass dy through or reuse one tensor for several inputs: give each its own handle.
+      return out.map((g, k) => (g === dy || out.indexOf(g) < k ? tf.clone(g) : g));
+    });
+    node.inputs.forEach((name, k) => {
+      accumulate(grads, name, dxs[k]);
+    });
   }
 
   dispose(): void {
@@ -176,11 +290,15 @@ export class TfjsModel implements Model {
     return parametricLayers(this.graph, this.info).map((l) => l.name);
   }
 
-  /** A new model on the same backend with the named layers re-initialised (models/randomise.ts). */
+  /**
+   * A new model on the same backend and under the same memory budget, with the named layers
+   * re-initialised (models/randomise.ts).
+   */
   async randomised(layers: readonly string[], seed: number): Promise<TfjsModel> {
     const graph = randomiseGraph(this.graph, this.info, layers, seed);
     await this.ready();
-    return new TfjsModel(this.info, this.engine, graph, this.backend, createParams(graph), this.fallback);
+    const params = createParams(graph);
+    return new TfjsModel(this.info, this.engine, graph, this.backend, params, this.budget, this.fallback);
   }
 
   private async ready(): Promise<void> {
@@ -208,13 +326,17 @@ export class TfjsModel implements Model {
     const inputs = node.inputs.map((i) => acts.get(i)!);
     const relu = this.fusedRelu.get(node.name);
     if (relu !== undefined && !wanted.has(node.name)) {
-      const y = forwardNode(node, inputs, this.params.get(node.name), 'relu');
+      const y = tf.tidy(() => forwardNode(node, inputs, this.params.get(node.name), 'relu'));
       acts.set(relu, y);
       // A second handle on the same data, so that freeing one name does not free the other.
       acts.set(node.name, tf.clone(y));
       return;
     }
-    acts.set(node.name, forwardNode(node, inputs, this.params.get(node.name)));
+    // Its own tidy: an op's temporaries (batch norm's product, ...) go at once, not at the pass's end.
+    acts.set(
+      node.name,
+      tf.tidy(() => forwardNode(node, inputs, this.params.get(node.name))),
+    );
   }
 
   private checkInput(x: Float32Array, n: number): void {
