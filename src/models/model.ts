@@ -113,7 +113,15 @@ export interface Model {
   readonly engine: string;
   /** Threads the forward engine runs on, for provenance; absent means one (tfjs-wasm, tfjs-cpu). */
   readonly threads?: number;
+  /**
+   * Any n: an engine runs a call whose samples would exceed its working-memory budget (the
+   * `memoryMb` option of its create(), engines/memory-budget.ts) in chunks and concatenates
+   * them; the result is exactly one call's, as samples never interact. Callers still batch
+   * (model.batch_size) for progress, cancellation and the size of their own arrays; the engine's
+   * working memory is bounded whatever n is.
+   */
   forward(x: Float32Array, n: number, capture?: readonly string[]): Promise<ForwardResult>;
+  /** Any n, chunked under the memory budget like forward(). */
   gradient(req: GradientRequest): Promise<GradientResult>;
   dispose(): void;
   /**
