@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { methods } from '../dist/methods/registry.js';
 import { loadModel } from '../dist/models/load.js';
+import { baselineModel } from './onnx.js';
 import { median, table, timeRounds } from './util.js';
 
 const MODELS = ['resnet18', 'mobilenet_v2'];
@@ -108,18 +109,23 @@ async function child(root, name) {
   const grad = median(gradW) / n2;
   const gradRatio = median(gradW.map((g, i) => g / fwdW[i]));
   // The same input gradient as an onnxruntime backward graph (engines/onnx-backward.ts: what the
-  // onnxruntime engine runs for plain gradients), side by side with its forward and with tfjs-wasm.
-  const [fwdO2, gradO2, gradW2] = await timeRounds(
-    [
-      () => xa.forward(x2, n2),
-      () => xa.gradient({ x: x2, n: n2, outputGrad: og }),
-      () => wasm.gradient({ x: x2, n: n2, outputGrad: og }),
-    ],
-    { warmup: 1, budgetMs: 3000, minRounds: 2 },
-  );
+  // onnxruntime engine runs for plain gradients), side by side with its forward: rounds of their
+  // own (a tfjs-wasm gradient takes seconds, so its rounds are few), at least 8 of them.
+  // XAUDIT_BENCH_BASELINE=/other/checkout/dist: that build's backward graph in the same rounds.
+  const base = await baselineModel(file);
+  const gradOf = (m) => () => m.gradient({ x: x2, n: n2, outputGrad: og });
+  const fns = [() => xa.forward(x2, n2), gradOf(xa)];
+  if (base) fns.push(gradOf(base.model));
+  const [fwdO2, gradO2, gradB2] = await timeRounds(fns, { warmup: 1, budgetMs: 4000, minRounds: 8 });
   const gradOrt = median(gradO2) / n2;
   const gradOrtRatio = median(gradO2.map((g, i) => g / fwdO2[i]));
-  const wasmVsOrt = median(gradW2.map((g, i) => g / gradO2[i]));
+  const baseRatio = base ? median(gradB2.map((g, i) => g / fwdO2[i])) : undefined;
+  const [gradO3, gradW3] = await timeRounds([gradOf(xa), gradOf(wasm)], {
+    warmup: 0,
+    budgetMs: 3000,
+    minRounds: 2,
+  });
+  const wasmVsOrt = median(gradW3.map((g, i) => g / gradO3[i]));
 
   // Methods on one image each, on the model users get (engine auto = onnxruntime + tfjs-wasm).
   const one = { x: x.subarray(0, SIZE * SIZE * 3), n: 1, ids: ['bench-0'] };
@@ -181,7 +187,12 @@ async function child(root, name) {
       `tfjs-wasm gradient / onnxruntime gradient = ${wasmVsOrt.toFixed(2)}x` +
       (xa.backwardFallback ? `; onnxruntime backward NOT USED: ${xa.backwardFallback}` : ''),
   );
+  if (base)
+    console.log(
+      `baseline ${base.dir}: gradient via onnxruntime / forward = ${baseRatio.toFixed(2)} (same rounds)`,
+    );
   console.log(`peak RSS (this model's process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  base?.model.dispose();
   xa.dispose();
   wasm.dispose();
 }
