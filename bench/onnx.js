@@ -123,7 +123,7 @@ async function profileGradient(ort, file, { table, inputs }) {
   const nhwc = `${m.onnxInput}__xaudit_nhwc`;
   const fwd = await profile(withNhwcInput(m.bytes, m.onnxInput, m.onnxLogits), { [nhwc]: x }, 'forward');
   const bwd = await profile(
-    emitBackwardModel(m.graph),
+    emitBackwardModel(m.graph, { threads }),
     { [BACKWARD_INPUT]: x, [BACKWARD_OUTPUT_GRAD]: new ort.Tensor('float32', og, [n, k]) },
     'backward',
   );

@@ -61,8 +61,8 @@ async function tfjsGradient(graph: IrGraph, info: ModelInfo, x: Float32Array, n:
   }
 }
 
-async function ortGradient(graph: IrGraph, x: Float32Array, n: number, og: Float32Array) {
-  const s = await ort.InferenceSession.create(emitBackwardModel(graph));
+async function ortGradient(graph: IrGraph, x: Float32Array, n: number, og: Float32Array, threads?: number) {
+  const s = await ort.InferenceSession.create(emitBackwardModel(graph, { threads }));
   try {
     const shape = graph.nodes[0].shape;
     const k = og.length / n;
@@ -79,11 +79,11 @@ async function ortGradient(graph: IrGraph, x: Float32Array, n: number, og: Float
   }
 }
 
-async function expectAgree(graph: IrGraph, info: ModelInfo, what: string, seed = 1): Promise<void> {
+async function expectAgree(graph: IrGraph, info: ModelInfo, what: string, seed = 1, threads?: number) {
   const { x, n } = inputs(graph.nodes[0].shape, seed);
   const og = seededUniform(seed + 50, n * info.outputs, -1, 1);
   const ref = await tfjsGradient(graph, info, x, n, og);
-  const got = await ortGradient(graph, x, n, og);
+  const got = await ortGradient(graph, x, n, og, threads);
   expectClose(got.logits, ref.logits, n, `${what}: logits`);
   expectClose(got.inputGrad, ref.inputGrad, n, `${what}: input gradient`);
 }
@@ -218,11 +218,13 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
     await expectAgree(graph, info, 'max pools');
   });
 
-  // 6 channels: stride-1 input gradients as ConvTranspose (fewer than 8 input channels); 8: as
-  // a Conv with the flipped filter.
+  // 6 channels on 2 threads: stride-1 input gradients as ConvTranspose (fewer than 8 input
+  // channels, 1-2 threads); otherwise as a Conv with the flipped filter.
   it.each([
-    6, 8,
-  ])('convolutions (%i channels): strided valid (output_padding), strided same, dilated, depthwise, grouped; avg pools', async (ch) => {
+    [6, 2],
+    [6, 16],
+    [8, 2],
+  ])('convolutions (%i channels, %i threads): strided valid (output_padding), strided same, dilated, depthwise, grouped; avg pools', async (ch, threads) => {
     const b = new GraphBuilder();
     const x = b.input([12, 11, 4]);
     const c1 = b.conv('c1', x, ch, [3, 3], { strides: [2, 2], padding: 'valid' });
@@ -247,7 +249,7 @@ describe('onnxruntime backward graph: each op against the tfjs reverse pass', ()
     });
     const d = b.dense('d', cat, 5);
     const { graph, info } = b.build(d);
-    await expectAgree(graph, info, 'convolutions');
+    await expectAgree(graph, info, 'convolutions', 1, threads);
   });
 
   it('activations, batchnorm, mul gate, concat, transpose + flatten, softmax output', async () => {

@@ -10,6 +10,7 @@
  * An op the emitter cannot write throws BackwardUnsupported: the caller falls back to tfjs.
  */
 
+import { availableParallelism } from 'node:os';
 import { encodeModel } from '../importers/onnx-proto.js';
 import type { IrGraph } from '../ir/graph.js';
 import { Backward } from './onnx-emit/backward.js';
@@ -24,9 +25,17 @@ export const BACKWARD_OUTPUT_GRAD = 'output_grad';
 export const BACKWARD_LOGITS = 'logits';
 export const BACKWARD_INPUT_GRAD = 'input_grad';
 
+export interface EmitOptions {
+  /**
+   * The intra-op threads the session will run with (default: every core Node may use, the
+   * engine's default): some gradients have a faster form on 1-2 threads (onnx-emit/backward.ts).
+   */
+  threads?: number;
+}
+
 /** Emits the ONNX ModelProto bytes; throws BackwardUnsupported where an op cannot be written. */
-export function emitBackwardModel(graph: IrGraph): Uint8Array {
-  const ctx = new EmitContext(graph);
+export function emitBackwardModel(graph: IrGraph, opts: EmitOptions = {}): Uint8Array {
+  const ctx = new EmitContext(graph, opts.threads ?? availableParallelism());
   const { b } = ctx;
   const out = ctx.byName.get(graph.output)!;
   if (out.shape.length !== 1) throw new BackwardUnsupported(`logits of shape [${out.shape}] (not [k])`);

@@ -64,7 +64,11 @@ export class EmitContext {
   };
   private readonly converted = new Map<string, string>();
 
-  constructor(readonly graph: IrGraph) {
+  /** `threads`: the session's intra-op threads (some rules pick their form by it). */
+  constructor(
+    readonly graph: IrGraph,
+    readonly threads: number,
+  ) {
     this.byName = nodeIndex(graph);
     this.live = this.ancestors();
   }
