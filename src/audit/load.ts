@@ -171,6 +171,7 @@ export async function parseSpec(text: string, absFile: string, displayName = abs
       },
       engine: (model.engine as AuditSpec['model']['engine'] | undefined) ?? 'auto',
       batch_size: (model.batch_size as number | undefined) ?? 32,
+      ...(model.memory_mb === undefined ? {} : { memory_mb: model.memory_mb as number }),
     },
     data,
     explanations,

@@ -6,7 +6,7 @@ import { didYouMean } from '../core/suggest.js';
 import { Dataset } from '../data/dataset.js';
 import type { InputTransform } from '../data/input.js';
 import { loadManifest } from '../data/manifest.js';
-import { loadModel } from '../models/load.js';
+import { type LoadOptions, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import type { BaselineSource, Report } from './report.js';
 import type { AuditSpec, BaselineSpec } from './spec.js';
@@ -24,14 +24,11 @@ export interface PreparedAudit {
  * Everything that can make the inputs unusable is found here, before any
  * check runs: model import, class and shape agreement, manifests, decoding.
  */
-export async function prepareAudit(
-  spec: AuditSpec,
-  opts: { engine?: AuditSpec['model']['engine'] } = {},
-): Promise<PreparedAudit> {
+export async function prepareAudit(spec: AuditSpec, opts: ModelOverrides = {}): Promise<PreparedAudit> {
   const at = (...path: (string | number)[]) => spec.locate(path);
   let model: Model;
   try {
-    model = await loadModel(spec.model.path, { engine: opts.engine ?? spec.model.engine });
+    model = await loadModel(spec.model.path, loadOptions(spec, opts));
   } catch (e) {
     if (e instanceof XauditError && e.location === undefined) {
       throw new XauditError(e.code, e.message, { location: at('model', 'path'), hint: e.hint, cause: e });
@@ -141,7 +138,7 @@ export type PreparedBaseline =
 export async function prepareBaseline(
   prepared: PreparedAudit,
   baseline: BaselineSpec,
-  opts: { engine?: AuditSpec['model']['engine'] } = {},
+  opts: ModelOverrides = {},
 ): Promise<PreparedBaseline> {
   const { spec } = prepared;
   if (baseline.kind === 'report') {
@@ -172,7 +169,7 @@ export async function prepareBaseline(
     }
     return { source: { kind: 'report', path: baseline.path, sha256: sha256(text) }, report };
   }
-  const model = await loadModel(baseline.path, { engine: opts.engine ?? spec.model.engine });
+  const model = await loadModel(baseline.path, loadOptions(spec, opts));
   try {
     checkModelFits(model, spec, 'The baseline model');
     checkLayers(model, spec, 'The baseline model');
@@ -207,4 +204,13 @@ async function hashModel(path: string): Promise<string> {
     }
   }
   return sha256(Buffer.concat(parts));
+}
+
+/** Command-line overrides of the spec's model options. */
+export type ModelOverrides = Pick<LoadOptions, 'engine' | 'memoryMb'>;
+
+/** The spec's engine options under the command line's (the baseline model runs on the same). */
+function loadOptions(spec: AuditSpec, o: ModelOverrides): LoadOptions {
+  const memoryMb = o.memoryMb ?? spec.model.memory_mb;
+  return { engine: o.engine ?? spec.model.engine, ...(memoryMb === undefined ? {} : { memoryMb }) };
 }

@@ -42,6 +42,8 @@ export interface ModelSpec {
   engine: EngineKind;
   /** Most inputs per engine call. */
   batch_size: number;
+  /** Working memory of one engine call in MiB (engines split larger calls; results do not change). */
+  memory_mb?: number;
 }
 
 export interface ExplanationSpec {

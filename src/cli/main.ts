@@ -22,6 +22,15 @@ function parseShardArg(value: string): Shard {
   return shard;
 }
 
+const MEMORY_MB_HELP =
+  'working memory of one engine call in MiB (overrides model.memory_mb and XAUDIT_MEMORY_MB; default 1024); larger calls are split, with the same results';
+
+function parseMemoryMb(value: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('expected a positive number of MiB, e.g. 512.');
+  return v;
+}
+
 /** model.engine values; onnxruntime serves .onnx models (onnxruntime-node is an optional dependency). */
 const ENGINES: EngineKind[] = ['auto', 'wasm', 'cpu', 'onnxruntime', 'tfjs-node'];
 
@@ -87,6 +96,7 @@ export async function main(
     .option('-o, --out <dir>', 'write report.json, report.html and junit.xml here')
     .option('--only <ids>', 'run only these check ids (comma-separated)')
     .addOption(new Option('--engine <engine>', 'override model.engine').choices(ENGINES))
+    .option('--memory-mb <n>', MEMORY_MB_HELP, parseMemoryMb)
     .option(
       '--shard <i/n>',
       'score only shard i of n (contiguous, by manifest order); merge the outputs with `xaudit merge`',
@@ -105,6 +115,7 @@ export async function main(
           out?: string;
           only?: string;
           engine?: EngineKind;
+          memoryMb?: number;
           shard?: Shard;
           baselineModel?: string;
           baselineReport?: string;
@@ -131,13 +142,14 @@ export async function main(
           throw e;
         }
         await clear(baselineSpec?.kind === 'report' ? [baselineSpec.path] : []);
-        const prepared = await prepareAudit(spec, { engine: o.engine });
+        const overrides = { engine: o.engine, memoryMb: o.memoryMb };
+        const prepared = await prepareAudit(spec, overrides);
         let baseline: PreparedBaseline | undefined;
         try {
           baseline =
             baselineSpec === null
               ? undefined
-              : await prepareBaseline(prepared, baselineSpec, { engine: o.engine });
+              : await prepareBaseline(prepared, baselineSpec, overrides);
         } catch (e) {
           prepared.model.dispose();
           throw e;
@@ -258,6 +270,7 @@ export async function main(
     .option('--id <name>', 'explanation id keying the random draws, as in a spec (default: the method id)')
     .option('--max-batch <n>', 'most inputs per engine call (default 32)')
     .addOption(new Option('--engine <engine>', 'engine').choices(ENGINES))
+    .option('--memory-mb <n>', MEMORY_MB_HELP, parseMemoryMb)
     .requiredOption('-o, --out <file>', 'output .npy')
     .action(async (o: ExplainArgs) => {
       // Ctrl-C stops between batches; the .npy is only written once the method finished.

@@ -37,6 +37,8 @@ export interface ExplainRequest {
   id?: string;
   maxBatch?: number;
   engine?: EngineKind;
+  /** Working memory of one engine call in MiB (LoadOptions.memoryMb). */
+  memoryMb?: number;
   out: string;
   signal?: AbortSignal;
 }
@@ -220,7 +222,7 @@ export async function explain(r: ExplainRequest): Promise<ExplainResult> {
   const start = performance.now();
   const method = getMethod(r.method);
   const opts = resolveOptions(method, r.options);
-  const model = await loadModel(r.model, { engine: r.engine });
+  const model = await loadModel(r.model, { engine: r.engine, memoryMb: r.memoryMb });
   try {
     const loaded = performance.now();
     const t = transformOf(model, r);
@@ -294,6 +296,8 @@ export interface ExplainArgs {
   id?: string;
   maxBatch?: string;
   engine?: EngineKind;
+  /** Parsed by commander (parseMemoryMb). */
+  memoryMb?: number;
   out: string;
 }
 
@@ -334,6 +338,7 @@ export function requestFromArgs(a: ExplainArgs, signal?: AbortSignal): ExplainRe
     id: a.id,
     maxBatch: wholeNumber('max-batch', a.maxBatch, 1),
     engine: a.engine,
+    memoryMb: a.memoryMb,
     out: a.out,
     signal,
   };

@@ -31,6 +31,22 @@ const NOT_YET: Record<string, string> = {
 export interface LoadOptions {
   /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-node where installed, else tfjs-wasm. */
   engine?: EngineKind;
+  /**
+   * Working memory of one engine call, MiB: a call with more samples than fit is split into
+   * chunks, with the same results. Default: XAUDIT_MEMORY_MB, else DEFAULT_MEMORY_MB (1024).
+   */
+  memoryMb?: number;
+}
+
+/** XAUDIT_MEMORY_MB: undefined when unset; anything but a positive number is a usage error. */
+export function envMemoryMb(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.XAUDIT_MEMORY_MB;
+  if (text === undefined || text === '') return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) {
+    throw new XauditError('USAGE', `XAUDIT_MEMORY_MB='${text}' is not a positive number of MiB`);
+  }
+  return v;
 }
 
 /** Loads a model file; a directory is taken to hold a model.json. */
@@ -45,9 +61,10 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
       { location: { file } },
     );
   }
+  const memoryMb = opts.memoryMb ?? envMemoryMb();
   if (ext === '.onnx') {
     const imported = await importOnnx(file);
-    return createOnnxModel(imported, opts.engine ?? 'auto');
+    return createOnnxModel(imported, opts.engine ?? 'auto', { memoryMb });
   }
   if (ext !== '.json' && !KERAS_EXTENSIONS.has(ext)) {
     throw new XauditError(
@@ -69,7 +86,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
     : (await isGraphModel(file))
       ? await importTfjsGraph(file)
       : await importTfjsLayers(file);
-  return TfjsModel.create(graph, info, engine);
+  return TfjsModel.create(graph, info, engine, { memoryMb });
 }
 
 /**
