@@ -27,7 +27,8 @@ const MEMORY_MB_HELP =
 
 function parseMemoryMb(value: string): number {
   const v = Number(value);
-  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('expected a positive number of MiB, e.g. 512.');
+  if (!Number.isFinite(v) || v <= 0)
+    throw new InvalidArgumentError('expected a positive number of MiB, e.g. 512.');
   return v;
 }
 
@@ -147,9 +148,7 @@ export async function main(
         let baseline: PreparedBaseline | undefined;
         try {
           baseline =
-            baselineSpec === null
-              ? undefined
-              : await prepareBaseline(prepared, baselineSpec, overrides);
+            baselineSpec === null ? undefined : await prepareBaseline(prepared, baselineSpec, overrides);
         } catch (e) {
           prepared.model.dispose();
           throw e;
