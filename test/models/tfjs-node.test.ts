@@ -43,6 +43,18 @@ describe('engine tfjs-node', () => {
     m.dispose();
   });
 
+  it("runs an ONNX model's layer gradients on tfjs-node beside onnxruntime", async () => {
+    const file = join(import.meta.dirname, '..', '..', 'fixtures', 'onnx', 'cnn', 'model.onnx');
+    const m = await loadModel(file, { engine: 'onnxruntime' });
+    expect(m.engine).toMatch(/^onnxruntime-node@[\d.]+\+tfjs-node@0\.0\.0-simulated$/);
+    const [h, w, c] = m.info.inputShape;
+    const layer = m.info.layers.filter((l) => l.spatial).at(-1)!.name;
+    const outputGrad = new Float32Array(m.info.outputs).fill(1);
+    await m.gradient({ x: seededUniform(5, h * w * c), n: 1, outputGrad, layer });
+    expect(tf.getBackend()).toBe('tensorflow');
+    m.dispose();
+  });
+
   it('says how to install it when it is missing, and never falls back', async () => {
     const missing = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from x"), {
       code: 'ERR_MODULE_NOT_FOUND',

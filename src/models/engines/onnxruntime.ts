@@ -9,7 +9,8 @@
  * imported IR: the reverse pass needs per-op rule tables (guided backprop, DeepLIFT, LRP) that
  * onnxruntime cannot swap, and a forward that captures also serves the gradient methods, which
  * need the tfjs engine anyway. So: plain forward (accuracy, perturbation and sampling methods,
- * attacks' evaluation) from onnxruntime, the rest from tfjs-wasm.
+ * attacks' evaluation) from onnxruntime, the rest from tfjs: tfjs-node where the user installed
+ * it (3-4x tfjs-wasm on resnet18's layer gradients, bench/tfjs-node.js), else tfjs-wasm.
  */
 
 import { availableParallelism } from 'node:os';
@@ -44,6 +45,7 @@ import {
   BackwardUnsupported,
   emitBackwardModel,
 } from './onnx-backward.js';
+import { tfjsNodeStatus } from './tfjs-backend.js';
 import { TfjsModel } from './tfjs-model.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -80,7 +82,7 @@ export interface OnnxModelOptions {
   memoryMb?: number;
 }
 
-/** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs-wasm. */
+/** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs (auto). */
 export async function createOnnxModel(
   imported: ImportedOnnx,
   kind: EngineKind,
@@ -91,7 +93,7 @@ export async function createOnnxModel(
     return TfjsModel.create(imported.graph, imported.info, kind, tfjsOpts);
   const ort = await loadOrt();
   if (ort instanceof Error) {
-    if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'wasm', tfjsOpts);
+    if (kind === 'auto') return TfjsModel.create(imported.graph, imported.info, 'auto', tfjsOpts);
     throw new XauditError(
       'MODEL_UNSUPPORTED',
       `engine 'onnxruntime' needs the optional package onnxruntime-node, which could not be loaded (${ort.message}); install it (npm install onnxruntime-node) or use engine auto, wasm or cpu`,
@@ -117,12 +119,15 @@ export class OnnxRuntimeModel implements Model {
     private readonly fixedBatch: number | null,
     /** The session takes NHWC input (a Transpose was inserted). */
     private readonly nhwcInput: boolean,
-    /** onnxruntime's intra-op thread count (the tfjs-wasm side runs on one thread). */
+    /** onnxruntime's intra-op thread count (the tfjs side's own: one on wasm). */
     readonly threads: number,
     /** The memoryMb option as given (undefined: the default), passed on to the tfjs engines. */
     private readonly memoryMb: number | undefined,
+    /** The tfjs engine of layer captures, other reverse passes and randomised copies. */
+    private readonly tfjsKind: 'tfjs-node' | 'wasm',
+    tfjsEngine: string,
   ) {
-    this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
+    this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+${tfjsEngine}`;
     const budget = budgetBytes(memoryMb);
     // onnxruntime frees an intermediate once its last reader has run and keeps the backward
     // graph's saved activations, as the tfjs engine does: the same per-sample model serves.
@@ -162,6 +167,7 @@ export class OnnxRuntimeModel implements Model {
       });
     }
     const input = nhwc === undefined ? m.onnxInput : `${m.onnxInput}__xaudit_nhwc`;
+    const node = await tfjsNodeStatus();
     return new OnnxRuntimeModel(
       m.info,
       ort,
@@ -173,6 +179,8 @@ export class OnnxRuntimeModel implements Model {
       nhwc !== undefined,
       threads,
       memoryMb,
+      node.ok ? 'tfjs-node' : 'wasm',
+      node.ok ? `tfjs-node@${node.version}` : `tfjs-wasm@${version_wasm}`,
     );
   }
 
@@ -303,7 +311,7 @@ export class OnnxRuntimeModel implements Model {
    */
   async randomised(layers: readonly string[], seed: number): Promise<Model> {
     const graph = randomiseGraph(this.graph, this.info, layers, seed);
-    return TfjsModel.create(graph, this.info, 'wasm', { memoryMb: this.memoryMb });
+    return TfjsModel.create(graph, this.info, this.tfjsKind, { memoryMb: this.memoryMb });
   }
 
   dispose(): void {
@@ -317,7 +325,7 @@ export class OnnxRuntimeModel implements Model {
   /** The tfjs engine on the same IR, started on first use. */
   private reference(): Promise<TfjsModel> {
     if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
-    this.tfjs ??= TfjsModel.create(this.graph, this.info, 'wasm', { memoryMb: this.memoryMb });
+    this.tfjs ??= TfjsModel.create(this.graph, this.info, this.tfjsKind, { memoryMb: this.memoryMb });
     return this.tfjs;
   }
 
