@@ -197,7 +197,7 @@ export const baseSpecSchema: JsonSchema = {
           enum: ['auto', 'wasm', 'cpu', 'onnxruntime', 'tfjs-node'],
           default: 'auto',
           description:
-            'Engine that runs the model: auto = onnxruntime for .onnx files (wasm where onnxruntime-node does not load), else tfjs-node where installed, else wasm; onnxruntime runs .onnx files only; --engine overrides it; default auto.',
+            'Engine that runs the model: auto = onnxruntime for .onnx files where onnxruntime-node loads, otherwise tfjs-node where the user installed @tensorflow/tfjs-node, else wasm; onnxruntime runs .onnx files only; --engine overrides it; default auto.',
         },
         batch_size: {
           type: 'integer',
