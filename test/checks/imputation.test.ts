@@ -99,6 +99,25 @@ describe('linearImputation (direct Cholesky solve)', () => {
     }
   });
 
+  it('matches the dense solve on 200 random small masks (every shape of envelope the blocked factorisation meets)', () => {
+    const rng = rngFor(3, 'imputation-test', 'random-masks');
+    let worst = 0;
+    for (let t = 0; t < 200; t++) {
+      const h = 2 + Math.floor(rng.next() * 11);
+      const w = 2 + Math.floor(rng.next() * 11);
+      const c = 1 + Math.floor(rng.next() * 4);
+      const density = rng.next();
+      const removed = Uint8Array.from({ length: h * w }, () => (rng.next() < density ? 1 : 0));
+      removed[Math.floor(rng.next() * h * w)] = 0;
+      const x = randomImage(h, w, c, `random-${t}`);
+      worst = Math.max(
+        worst,
+        maxAbsDiff(linearImputation(x, h, w, c, removed), denseReference(x, h, w, c, removed)),
+      );
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+
   it('a 64x64 image with 60% removed in one region: every imputed value is the weighted mean of its neighbours', () => {
     const h = 64;
     const w = 64;

@@ -58,9 +58,10 @@ export function linearImputation(
       }
     }
   }
-  // Each row's envelope: from its first (smallest-numbered) removed neighbour to the diagonal.
+  // Each row's envelope: from its first (smallest-numbered) removed neighbour to the diagonal,
+  // widened to the earliest first of its block of four rows (the factorisation's unit; the
+  // extra entries are zeros of A and stay zero in L), so the block's rows share one range.
   const first = new Int32Array(m);
-  const start = new Int32Array(m + 1);
   for (let i = 0; i < m; i++) {
     const p = unknowns[i];
     const r = (p / w) | 0;
@@ -77,8 +78,13 @@ export function linearImputation(
       }
     }
     first[i] = f;
-    start[i + 1] = start[i] + (i - f + 1);
   }
+  for (let i0 = 0; i0 + 4 <= m; i0 += 4) {
+    const f = Math.min(first[i0], first[i0 + 1], first[i0 + 2], first[i0 + 3]);
+    first.fill(f, i0, i0 + 4);
+  }
+  const start = new Int32Array(m + 1);
+  for (let i = 0; i < m; i++) start[i + 1] = start[i] + (i - first[i] + 1);
   // The matrix's lower triangle in the envelope (entry (i, k) at env[start[i] - first[i] + k]),
   // and the right-hand sides b_i = sum_{j kept} w_ij x_j, one block of m per channel.
   const env = new Float64Array(start[m]);
@@ -161,37 +167,89 @@ function factorBlock(
   invDiag: Float64Array,
   i0: number,
 ): void {
-  const f0 = first[i0];
-  const f1 = first[i0 + 1];
-  const f2 = first[i0 + 2];
-  const f3 = first[i0 + 3];
-  const s0 = start[i0] - f0;
-  const s1 = start[i0 + 1] - f1;
-  const s2 = start[i0 + 2] - f2;
-  const s3 = start[i0 + 3] - f3;
-  const fmin = Math.min(f0, f1, f2, f3);
-  const fmax = Math.max(f0, f1, f2, f3);
-  const shared = fmax < i0 ? fmax : i0;
-  // Columns where some row of the block has no entry yet: one row at a time.
-  for (let j = fmin; j < shared; j++) {
-    const fj = first[j];
-    const sj = start[j] - fj;
-    const inv = invDiag[j];
-    if (f0 <= j) env[s0 + j] = (env[s0 + j] - dot(env, s0, sj, f0 > fj ? f0 : fj, j)) * inv;
-    if (f1 <= j) env[s1 + j] = (env[s1 + j] - dot(env, s1, sj, f1 > fj ? f1 : fj, j)) * inv;
-    if (f2 <= j) env[s2 + j] = (env[s2 + j] - dot(env, s2, sj, f2 > fj ? f2 : fj, j)) * inv;
-    if (f3 <= j) env[s3 + j] = (env[s3 + j] - dot(env, s3, sj, f3 > fj ? f3 : fj, j)) * inv;
+  const f = first[i0];
+  const s0 = start[i0] - f;
+  const s1 = start[i0 + 1] - f;
+  const s2 = start[i0 + 2] - f;
+  const s3 = start[i0 + 3] - f;
+  let j = f;
+  // Two columns at a time: each loaded row entry serves both, eight independent sums.
+  for (; j + 1 < i0; j += 2) {
+    const j1 = j + 1;
+    const ka = f > first[j] ? f : first[j];
+    const kb = f > first[j1] ? f : first[j1];
+    const sa = start[j] - first[j];
+    const sb = start[j1] - first[j1];
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    // Column j alone below column j+1's range, column j+1 alone below column j's.
+    for (let k = ka; k < kb && k < j; k++) {
+      const l = env[sa + k];
+      a0 += env[s0 + k] * l;
+      a1 += env[s1 + k] * l;
+      a2 += env[s2 + k] * l;
+      a3 += env[s3 + k] * l;
+    }
+    for (let k = kb; k < ka && k < j; k++) {
+      const l = env[sb + k];
+      b0 += env[s0 + k] * l;
+      b1 += env[s1 + k] * l;
+      b2 += env[s2 + k] * l;
+      b3 += env[s3 + k] * l;
+    }
+    for (let k = ka > kb ? ka : kb; k < j; k++) {
+      const la = env[sa + k];
+      const lb = env[sb + k];
+      const r0 = env[s0 + k];
+      const r1 = env[s1 + k];
+      const r2 = env[s2 + k];
+      const r3 = env[s3 + k];
+      a0 += r0 * la;
+      a1 += r1 * la;
+      a2 += r2 * la;
+      a3 += r3 * la;
+      b0 += r0 * lb;
+      b1 += r1 * lb;
+      b2 += r2 * lb;
+      b3 += r3 * lb;
+    }
+    const ia = invDiag[j];
+    const e0 = (env[s0 + j] - a0) * ia;
+    const e1 = (env[s1 + j] - a1) * ia;
+    const e2 = (env[s2 + j] - a2) * ia;
+    const e3 = (env[s3 + j] - a3) * ia;
+    env[s0 + j] = e0;
+    env[s1 + j] = e1;
+    env[s2 + j] = e2;
+    env[s3 + j] = e3;
+    // Column j+1's last term, k = j, now that column j is known (L_{j+1,j} is zero outside row j+1's envelope).
+    if (kb <= j) {
+      const l = env[sb + j];
+      b0 += e0 * l;
+      b1 += e1 * l;
+      b2 += e2 * l;
+      b3 += e3 * l;
+    }
+    const ib = invDiag[j1];
+    env[s0 + j1] = (env[s0 + j1] - b0) * ib;
+    env[s1 + j1] = (env[s1 + j1] - b1) * ib;
+    env[s2 + j1] = (env[s2 + j1] - b2) * ib;
+    env[s3 + j1] = (env[s3 + j1] - b3) * ib;
   }
-  // Columns fmax..i0-1: every row has an entry; k from max(fmax, f_j) is shared, the few k below it are each row's own.
-  for (let j = shared; j < i0; j++) {
+  for (; j < i0; j++) {
     const fj = first[j];
     const sj = start[j] - fj;
-    const kc = fmax > fj ? fmax : fj;
-    let a0 = dot(env, s0, sj, f0 > fj ? f0 : fj, kc);
-    let a1 = dot(env, s1, sj, f1 > fj ? f1 : fj, kc);
-    let a2 = dot(env, s2, sj, f2 > fj ? f2 : fj, kc);
-    let a3 = dot(env, s3, sj, f3 > fj ? f3 : fj, kc);
-    for (let k = kc; k < j; k++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let k = f > fj ? f : fj; k < j; k++) {
       const l = env[sj + k];
       a0 += env[s0 + k] * l;
       a1 += env[s1 + k] * l;
@@ -204,7 +262,7 @@ function factorBlock(
     env[s2 + j] = (env[s2 + j] - a2) * inv;
     env[s3 + j] = (env[s3 + j] - a3) * inv;
   }
-  for (let r = i0; r < i0 + 4; r++) factorRow(env, first, start, invDiag, r, Math.max(i0, first[r]));
+  for (let r = i0; r < i0 + 4; r++) factorRow(env, first, start, invDiag, r, i0);
 }
 
 /** The two triangular solves for the right-hand side y[o..o+m), in place. */
