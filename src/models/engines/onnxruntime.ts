@@ -260,7 +260,7 @@ export class OnnxRuntimeModel implements Model {
     this.backward ??= (async () => {
       let bytes: Uint8Array;
       try {
-        bytes = emitBackwardModel(this.graph);
+        bytes = emitBackwardModel(this.graph, { threads: this.threads });
       } catch (e) {
         if (!(e instanceof BackwardUnsupported)) throw e;
         this.backwardFallback = e.message;
