@@ -5,21 +5,24 @@
  */
 
 import { XauditError } from '../../core/errors.js';
-import type { OnnxAttribute, OnnxNode, OnnxTensor } from './onnx-proto.js';
+import {
+  BOOL,
+  DOUBLE,
+  FLOAT,
+  INT8,
+  INT32,
+  INT64,
+  type OnnxAttribute,
+  type OnnxNode,
+  type OnnxTensor,
+  UINT8,
+} from './onnx-proto.js';
 
 export interface Const {
   dims: number[];
   /** Row-major values; integers and floats alike as JS numbers. */
   data: Float64Array;
 }
-
-const FLOAT = 1;
-const INT32 = 6;
-const INT64 = 7;
-const DOUBLE = 11;
-const BOOL = 9;
-const UINT8 = 2;
-const INT8 = 3;
 
 export function tensorToConst(t: OnnxTensor, file: string): Const {
   const dims = (t.dims ?? []).map(Number);

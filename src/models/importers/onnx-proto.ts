@@ -177,7 +177,29 @@ export function reencodesLosslessly(bytes: Uint8Array): boolean {
   return again.length === bytes.length && again.every((b, i) => b === bytes[i]);
 }
 
-const INTS = 7;
+/** TensorProto.DataType codes xaudit reads or writes. */
+export const FLOAT = 1;
+export const UINT8 = 2;
+export const INT8 = 3;
+export const INT32 = 6;
+export const INT64 = 7;
+export const BOOL = 9;
+export const DOUBLE = 11;
+
+/** AttributeProto.AttributeType codes. */
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
+
+/** An attribute value: int, ints, string, or a float as `{ f }`. */
+export type Attr = number | number[] | string | { f: number };
+
+/** One node attribute of `name`, typed from the value's JS type. */
+export function attribute(name: string, v: Attr): OnnxAttribute {
+  if (typeof v === 'string')
+    return { name, s: new TextEncoder().encode(v), type: ATTR.STRING, floats: [], ints: [] };
+  if (Array.isArray(v)) return { name, ints: v, type: ATTR.INTS, floats: [] };
+  if (typeof v === 'number') return { name, i: v, type: ATTR.INT, floats: [], ints: [] };
+  return { name, f: v.f, type: ATTR.FLOAT, floats: [], ints: [] };
+}
 
 /**
  * The model with an NHWC input: a Transpose to NCHW inserted before everything, so that
@@ -199,10 +221,10 @@ export function withNhwcInput(bytes: Uint8Array, input: string, logits: string):
     output: [input],
     name: 'xaudit_nhwc_to_nchw',
     opType: 'Transpose',
-    attribute: [{ name: 'perm', ints: [0, 3, 1, 2], floats: [], type: INTS }],
+    attribute: [attribute('perm', [0, 3, 1, 2])],
   });
   if (!g.output.some((o) => o.name === logits)) {
-    g.output.push({ name: logits, type: { tensorType: { elemType: 1 } } });
+    g.output.push({ name: logits, type: { tensorType: { elemType: FLOAT } } });
   }
   return encodeModel(m);
 }
@@ -213,7 +235,7 @@ export function withNhwcInput(bytes: Uint8Array, input: string, logits: string):
  */
 export function extraOutputs(names: readonly string[]): Uint8Array {
   const msg = ModelProto.fromObject({
-    graph: { output: names.map((name) => ({ name, type: { tensorType: { elemType: 1 } } })) },
+    graph: { output: names.map((name) => ({ name, type: { tensorType: { elemType: FLOAT } } })) },
   });
   return ModelProto.encode(msg).finish();
 }

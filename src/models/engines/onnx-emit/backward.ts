@@ -5,8 +5,8 @@
  * max-pool's gradient to each window's first maximum in row-major order).
  */
 
+import { type Attr, FLOAT } from '../../importers/onnx-proto.js';
 import type { Conv2dNode, IrNode, PoolNode } from '../../ir/graph.js';
-import { type Attr, FLOAT } from './builder.js';
 import { BackwardUnsupported, convWindow, type EmitContext, type Layout } from './context.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-backward.js';
 import { flippedWeight } from './weights.js';

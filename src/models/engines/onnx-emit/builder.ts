@@ -3,31 +3,17 @@
  * the forward and backward emitters build their graph with.
  */
 
-import type {
-  OnnxAttribute,
-  OnnxModel,
-  OnnxNode,
-  OnnxTensor,
-  OnnxValueInfo,
+import {
+  type Attr,
+  attribute,
+  FLOAT,
+  INT32,
+  INT64,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
 } from '../../importers/onnx-proto.js';
-
-/** TensorProto data types. */
-export const FLOAT = 1;
-export const INT32 = 6;
-export const INT64 = 7;
-/** AttributeProto types. */
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
-
-/** An attribute value: int, ints, string, or a float as `{ f }`. */
-export type Attr = number | number[] | string | { f: number };
-
-function attribute(name: string, v: Attr): OnnxAttribute {
-  if (typeof v === 'string')
-    return { name, s: new TextEncoder().encode(v), type: ATTR.STRING, floats: [], ints: [] };
-  if (Array.isArray(v)) return { name, ints: v, type: ATTR.INTS, floats: [] };
-  if (typeof v === 'number') return { name, i: v, type: ATTR.INT, floats: [], ints: [] };
-  return { name, f: v.f, type: ATTR.FLOAT, floats: [], ints: [] };
-}
 
 /** A float tensor's value info with a symbolic batch axis 'n' in front of `shape`. */
 export function batchedFloat(name: string, shape: readonly number[]): OnnxValueInfo {

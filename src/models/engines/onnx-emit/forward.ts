@@ -4,8 +4,8 @@
  * backward rule reuses (weights, max-pool indices, physical perms) is saved there.
  */
 
+import type { Attr } from '../../importers/onnx-proto.js';
 import type { IrNode } from '../../ir/graph.js';
-import type { Attr } from './builder.js';
 import { BackwardUnsupported, convWindow, type EmitContext, spatial, windowPads } from './context.js';
 import { tilesExactly } from './pool-backward.js';
 import { convWeight, transposePerm } from './weights.js';

@@ -3,8 +3,8 @@
  * order (overlapping windows sum); average pooling spreads dy / count over the window.
  */
 
+import { type Attr, INT32, INT64 } from '../../importers/onnx-proto.js';
 import type { PoolNode } from '../../ir/graph.js';
-import { type Attr, INT32, INT64 } from './builder.js';
 import { BackwardUnsupported, type EmitContext, windowPads } from './context.js';
 
 /**
