@@ -86,7 +86,7 @@ export function linearImputation(
   const start = new Int32Array(m + 1);
   for (let i = 0; i < m; i++) start[i + 1] = start[i] + (i - first[i] + 1);
   // The matrix's lower triangle in the envelope (entry (i, k) at env[start[i] - first[i] + k]),
-  // and the right-hand sides b_i = sum_{j kept} w_ij x_j, one block of m per channel.
+  // and the right-hand sides b_i = sum_{j kept} w_ij x_j, [m, c] like the image.
   const env = new Float64Array(start[m]);
   const y = new Float64Array(m * c);
   for (let i = 0; i < m; i++) {
@@ -106,7 +106,7 @@ export function linearImputation(
         const q = rr * w + cc;
         const j = id[q];
         if (j < 0) {
-          for (let ch = 0; ch < c; ch++) y[ch * m + i] += wt * x[q * c + ch];
+          for (let ch = 0; ch < c; ch++) y[i * c + ch] += wt * x[q * c + ch];
         } else if (j < i) {
           env[si + j] = -wt;
         }
@@ -121,9 +121,9 @@ export function linearImputation(
   for (; i0 < m; i0++) factorRow(env, first, start, invDiag, i0, first[i0]);
   // L z = b, then L^T v = z, for every channel (three at a time: one pass over L serves them).
   let ch = 0;
-  for (; ch + 3 <= c; ch += 3) solveThree(env, first, start, invDiag, y, m, ch * m);
-  for (; ch < c; ch++) solveOne(env, first, start, invDiag, y, m, ch * m);
-  for (let q = 0; q < c; q++) for (let i = 0; i < m; i++) out[unknowns[i] * c + q] = y[q * m + i];
+  for (; ch + 3 <= c; ch += 3) solveThree(env, first, start, invDiag, y, m, c, ch);
+  for (; ch < c; ch++) solveOne(env, first, start, invDiag, y, m, c, ch);
+  for (let i = 0; i < m; i++) for (let q = 0; q < c; q++) out[unknowns[i] * c + q] = y[i * c + q];
   return out;
 }
 
@@ -265,7 +265,7 @@ function factorBlock(
   for (let r = i0; r < i0 + 4; r++) factorRow(env, first, start, invDiag, r, i0);
 }
 
-/** The two triangular solves for the right-hand side y[o..o+m), in place. */
+/** The two triangular solves for channel ch of the right-hand sides y ([m, c]), in place. */
 function solveOne(
   env: Float64Array,
   first: Int32Array,
@@ -273,25 +273,26 @@ function solveOne(
   invDiag: Float64Array,
   y: Float64Array,
   m: number,
-  o: number,
+  c: number,
+  ch: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const fi = first[i];
     const si = start[i] - fi;
-    let s = y[o + i];
-    for (let k = fi; k < i; k++) s -= env[si + k] * y[o + k];
-    y[o + i] = s * invDiag[i];
+    let s = y[i * c + ch];
+    for (let k = fi; k < i; k++) s -= env[si + k] * y[k * c + ch];
+    y[i * c + ch] = s * invDiag[i];
   }
   for (let i = m - 1; i >= 0; i--) {
     const fi = first[i];
     const si = start[i] - fi;
-    const v = y[o + i] * invDiag[i];
-    y[o + i] = v;
-    for (let k = fi; k < i; k++) y[o + k] -= env[si + k] * v;
+    const v = y[i * c + ch] * invDiag[i];
+    y[i * c + ch] = v;
+    for (let k = fi; k < i; k++) y[k * c + ch] -= env[si + k] * v;
   }
 }
 
-/** solveOne for the right-hand sides at o, o + m and o + 2m together. */
+/** solveOne for channels ch, ch + 1 and ch + 2 together (adjacent in y). */
 function solveThree(
   env: Float64Array,
   first: Int32Array,
@@ -299,42 +300,43 @@ function solveThree(
   invDiag: Float64Array,
   y: Float64Array,
   m: number,
-  o: number,
+  c: number,
+  ch: number,
 ): void {
-  const o1 = o + m;
-  const o2 = o + 2 * m;
   for (let i = 0; i < m; i++) {
     const fi = first[i];
     const si = start[i] - fi;
-    let a0 = y[o + i];
-    let a1 = y[o1 + i];
-    let a2 = y[o2 + i];
-    for (let k = fi; k < i; k++) {
+    const yi = i * c + ch;
+    let a0 = y[yi];
+    let a1 = y[yi + 1];
+    let a2 = y[yi + 2];
+    for (let k = fi, yk = fi * c + ch; k < i; k++, yk += c) {
       const l = env[si + k];
-      a0 -= l * y[o + k];
-      a1 -= l * y[o1 + k];
-      a2 -= l * y[o2 + k];
+      a0 -= l * y[yk];
+      a1 -= l * y[yk + 1];
+      a2 -= l * y[yk + 2];
     }
     const inv = invDiag[i];
-    y[o + i] = a0 * inv;
-    y[o1 + i] = a1 * inv;
-    y[o2 + i] = a2 * inv;
+    y[yi] = a0 * inv;
+    y[yi + 1] = a1 * inv;
+    y[yi + 2] = a2 * inv;
   }
   for (let i = m - 1; i >= 0; i--) {
     const fi = first[i];
     const si = start[i] - fi;
+    const yi = i * c + ch;
     const inv = invDiag[i];
-    const v0 = y[o + i] * inv;
-    const v1 = y[o1 + i] * inv;
-    const v2 = y[o2 + i] * inv;
-    y[o + i] = v0;
-    y[o1 + i] = v1;
-    y[o2 + i] = v2;
-    for (let k = fi; k < i; k++) {
+    const v0 = y[yi] * inv;
+    const v1 = y[yi + 1] * inv;
+    const v2 = y[yi + 2] * inv;
+    y[yi] = v0;
+    y[yi + 1] = v1;
+    y[yi + 2] = v2;
+    for (let k = fi, yk = fi * c + ch; k < i; k++, yk += c) {
       const l = env[si + k];
-      y[o + k] -= l * v0;
-      y[o1 + k] -= l * v1;
-      y[o2 + k] -= l * v2;
+      y[yk] -= l * v0;
+      y[yk + 1] -= l * v1;
+      y[yk + 2] -= l * v2;
     }
   }
 }
