@@ -4,6 +4,15 @@
 // process.resourceUsage().maxRSS). Images are synthetic (src/data/synthetic/wolf-snow.ts),
 // written once to $TMPDIR/xaudit-memory-bench/ and reused.
 //   node bench/memory.js [counts...]      (default: 1000 10000; run `npm run build` first)
+//
+// Engine calls under the memory budget (issue #5, src/models/engines/memory-budget.ts):
+//   node bench/memory.js --engine [n]     (default n = 32)
+// One n-image reverse pass at 224x224 on tfjs-wasm (bench/models/resnet18.onnx and
+// mobilenet_v2.onnx, made by fixtures/train/make_bench_models.py), plain gradient and DeepLIFT
+// against a black reference, each in its own process: with the default budget and with the
+// budget lifted (memoryMb 1e9: one unchunked call, what the engine did before the budget). Per
+// run: samples per call, the wasm heap's high-water mark (it never shrinks; 4 GiB at most), peak
+// RSS, wall time, or the error when the heap runs out.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +103,107 @@ function peakRss(args) {
   });
   const m = /maxRSS (\d+)/.exec(r.stderr);
   return { status: r.status, kb: m ? Number(m[1]) : NaN, s: (performance.now() - t0) / 1000, err: r.stderr };
+}
+
+/** Child: one engine call, printed as a JSON line. */
+async function engineChild(model, rules, n, memoryMb) {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { TfjsModel } = await import('../dist/models/engines/tfjs-model.js');
+  const { importOnnx } = await import('../dist/models/importers/onnx.js');
+  const imported = await importOnnx(join(ROOT, 'bench', 'models', `${model}.onnx`));
+  const m = await TfjsModel.create(imported.graph, imported.info, 'wasm', {
+    memoryMb: memoryMb === 'default' ? undefined : Number(memoryMb),
+  });
+  const size = imported.info.inputShape.reduce((a, b) => a * b, 1);
+  const k = m.info.outputs;
+  const x = new Float32Array(n * size);
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < size; i++) x[s * size + i] = ((i * 7919 + s * 104729) % 256) / 255;
+  const outputGrad = new Float32Array(n * k);
+  for (let s = 0; s < n; s++) outputGrad[s * k + (s % k)] = 1;
+  const req =
+    rules === 'deeplift'
+      ? { x, n, outputGrad, rules, reference: new Float32Array(x.length) }
+      : { x, n, outputGrad };
+  const chunk = m.samplesPerCall('gradient', req.rules, req.reference !== undefined);
+  const t0 = performance.now();
+  let error = null;
+  try {
+    await m.gradient(req);
+  } catch (e) {
+    error = String(e?.message ?? e).slice(0, 60);
+  }
+  const heap = tf.backend().wasm?.HEAPU8.length ?? Number.NaN;
+  const out = {
+    chunk,
+    heapMiB: Math.round(heap / 2 ** 20),
+    rssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    s: (performance.now() - t0) / 1000,
+    error,
+  };
+  console.log(JSON.stringify(out));
+}
+
+async function engineBench(n) {
+  const models = ['resnet18', 'mobilenet_v2'].filter((m) =>
+    existsSync(join(ROOT, 'bench', 'models', `${m}.onnx`)),
+  );
+  if (models.length === 0) {
+    console.log('skipped: run fixtures/train/make_bench_models.py (writes bench/models/, git-ignored)');
+    return;
+  }
+  const rows = [
+    [
+      'model',
+      'reverse pass',
+      'budget MiB',
+      'samples/call',
+      'wasm heap MiB',
+      'peak RSS MiB',
+      'wall s',
+      'result',
+    ],
+  ];
+  for (const model of models) {
+    for (const rules of ['gradient', 'deeplift']) {
+      for (const budget of ['1e9', 'default']) {
+        const r = spawnSync(
+          process.execPath,
+          [fileURLToPath(import.meta.url), '--engine-child', model, rules, String(n), budget],
+          { encoding: 'utf8' },
+        );
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        let o;
+        try {
+          o = JSON.parse(line);
+        } catch {
+          o = { error: `child exit ${r.status ?? r.signal}: ${r.stderr.slice(-200)}` };
+        }
+        const label = budget === '1e9' ? 'none (1e9)' : 'default (1024)';
+        rows.push([
+          model,
+          `${rules}, ${n} images`,
+          label,
+          o.chunk === undefined ? '-' : `${Math.min(o.chunk, n)} (${Math.ceil(n / o.chunk)} call(s))`,
+          o.heapMiB ?? '-',
+          o.rssMiB ?? '-',
+          o.s?.toFixed(1) ?? '-',
+          o.error ?? 'ok',
+        ]);
+      }
+    }
+  }
+  table(rows);
+}
+
+if (process.argv[2] === '--engine-child') {
+  const [model, rules, n, budget] = process.argv.slice(3);
+  await engineChild(model, rules, Number(n), budget);
+  process.exit(0);
+}
+if (process.argv[2] === '--engine') {
+  await engineBench(Number(process.argv[3] ?? 32));
+  process.exit(0);
 }
 
 const counts = process.argv.slice(2).map(Number);
