@@ -292,7 +292,10 @@ function solveOne(
   }
 }
 
-/** solveOne for channels ch, ch + 1 and ch + 2 together (adjacent in y). */
+/**
+ * solveOne for channels ch, ch + 1 and ch + 2 together (adjacent in y), by the factorisation's
+ * blocks of four rows (which share their envelope start): each y_k read serves four rows.
+ */
 function solveThree(
   env: Float64Array,
   first: Int32Array,
@@ -303,41 +306,149 @@ function solveThree(
   c: number,
   ch: number,
 ): void {
-  for (let i = 0; i < m; i++) {
-    const fi = first[i];
-    const si = start[i] - fi;
-    const yi = i * c + ch;
-    let a0 = y[yi];
-    let a1 = y[yi + 1];
-    let a2 = y[yi + 2];
-    for (let k = fi, yk = fi * c + ch; k < i; k++, yk += c) {
-      const l = env[si + k];
-      a0 -= l * y[yk];
-      a1 -= l * y[yk + 1];
-      a2 -= l * y[yk + 2];
+  const blocked = m - (m % 4);
+  // L z = b.
+  for (let i0 = 0; i0 < m; i0 += 4) {
+    if (i0 < blocked) {
+      const f = first[i0];
+      const s0 = start[i0] - f;
+      const s1 = start[i0 + 1] - f;
+      const s2 = start[i0 + 2] - f;
+      const s3 = start[i0 + 3] - f;
+      const y0 = i0 * c + ch;
+      const y1 = y0 + c;
+      const y2 = y1 + c;
+      const y3 = y2 + c;
+      let a00 = y[y0];
+      let a01 = y[y0 + 1];
+      let a02 = y[y0 + 2];
+      let a10 = y[y1];
+      let a11 = y[y1 + 1];
+      let a12 = y[y1 + 2];
+      let a20 = y[y2];
+      let a21 = y[y2 + 1];
+      let a22 = y[y2 + 2];
+      let a30 = y[y3];
+      let a31 = y[y3 + 1];
+      let a32 = y[y3 + 2];
+      for (let k = f, yk = f * c + ch; k < i0; k++, yk += c) {
+        const v0 = y[yk];
+        const v1 = y[yk + 1];
+        const v2 = y[yk + 2];
+        const l0 = env[s0 + k];
+        const l1 = env[s1 + k];
+        const l2 = env[s2 + k];
+        const l3 = env[s3 + k];
+        a00 -= l0 * v0;
+        a01 -= l0 * v1;
+        a02 -= l0 * v2;
+        a10 -= l1 * v0;
+        a11 -= l1 * v1;
+        a12 -= l1 * v2;
+        a20 -= l2 * v0;
+        a21 -= l2 * v1;
+        a22 -= l2 * v2;
+        a30 -= l3 * v0;
+        a31 -= l3 * v1;
+        a32 -= l3 * v2;
+      }
+      y[y0] = a00;
+      y[y0 + 1] = a01;
+      y[y0 + 2] = a02;
+      y[y1] = a10;
+      y[y1 + 1] = a11;
+      y[y1 + 2] = a12;
+      y[y2] = a20;
+      y[y2 + 1] = a21;
+      y[y2 + 2] = a22;
+      y[y3] = a30;
+      y[y3 + 1] = a31;
+      y[y3 + 2] = a32;
     }
-    const inv = invDiag[i];
-    y[yi] = a0 * inv;
-    y[yi + 1] = a1 * inv;
-    y[yi + 2] = a2 * inv;
+    // The block's own triangle (or the unblocked tail rows, whole).
+    const end = i0 < blocked ? i0 + 4 : m;
+    for (let i = i0; i < end; i++) {
+      const fi = i < blocked ? i0 : first[i];
+      const si = start[i] - first[i];
+      const yi = i * c + ch;
+      let a0 = y[yi];
+      let a1 = y[yi + 1];
+      let a2 = y[yi + 2];
+      for (let k = fi, yk = fi * c + ch; k < i; k++, yk += c) {
+        const l = env[si + k];
+        a0 -= l * y[yk];
+        a1 -= l * y[yk + 1];
+        a2 -= l * y[yk + 2];
+      }
+      const inv = invDiag[i];
+      y[yi] = a0 * inv;
+      y[yi + 1] = a1 * inv;
+      y[yi + 2] = a2 * inv;
+    }
   }
-  for (let i = m - 1; i >= 0; i--) {
-    const fi = first[i];
-    const si = start[i] - fi;
-    const yi = i * c + ch;
-    const inv = invDiag[i];
-    const v0 = y[yi] * inv;
-    const v1 = y[yi + 1] * inv;
-    const v2 = y[yi + 2] * inv;
-    y[yi] = v0;
-    y[yi + 1] = v1;
-    y[yi + 2] = v2;
-    for (let k = fi, yk = fi * c + ch; k < i; k++, yk += c) {
-      const l = env[si + k];
-      y[yk] -= l * v0;
-      y[yk + 1] -= l * v1;
-      y[yk + 2] -= l * v2;
+  // L^T v = z: the tail rows whole, then each block's triangle and its four rows' updates together.
+  for (let i = m - 1; i >= blocked; i--) backRow(env, first, start, invDiag, y, c, ch, i, first[i]);
+  for (let i0 = blocked - 4; i0 >= 0; i0 -= 4) {
+    for (let i = i0 + 3; i >= i0; i--) backRow(env, first, start, invDiag, y, c, ch, i, i0);
+    const f = first[i0];
+    const s0 = start[i0] - f;
+    const s1 = start[i0 + 1] - f;
+    const s2 = start[i0 + 2] - f;
+    const s3 = start[i0 + 3] - f;
+    const y0 = i0 * c + ch;
+    const y1 = y0 + c;
+    const y2 = y1 + c;
+    const y3 = y2 + c;
+    const v00 = y[y0];
+    const v01 = y[y0 + 1];
+    const v02 = y[y0 + 2];
+    const v10 = y[y1];
+    const v11 = y[y1 + 1];
+    const v12 = y[y1 + 2];
+    const v20 = y[y2];
+    const v21 = y[y2 + 1];
+    const v22 = y[y2 + 2];
+    const v30 = y[y3];
+    const v31 = y[y3 + 1];
+    const v32 = y[y3 + 2];
+    for (let k = f, yk = f * c + ch; k < i0; k++, yk += c) {
+      const l0 = env[s0 + k];
+      const l1 = env[s1 + k];
+      const l2 = env[s2 + k];
+      const l3 = env[s3 + k];
+      y[yk] -= l0 * v00 + l1 * v10 + l2 * v20 + l3 * v30;
+      y[yk + 1] -= l0 * v01 + l1 * v11 + l2 * v21 + l3 * v31;
+      y[yk + 2] -= l0 * v02 + l1 * v12 + l2 * v22 + l3 * v32;
     }
+  }
+}
+
+/** Row i of the back substitution for three channels: v_i = y_i / L_ii, then y_k -= L_ik v_i for k in [from, i). */
+function backRow(
+  env: Float64Array,
+  first: Int32Array,
+  start: Int32Array,
+  invDiag: Float64Array,
+  y: Float64Array,
+  c: number,
+  ch: number,
+  i: number,
+  from: number,
+): void {
+  const si = start[i] - first[i];
+  const yi = i * c + ch;
+  const inv = invDiag[i];
+  const v0 = y[yi] * inv;
+  const v1 = y[yi + 1] * inv;
+  const v2 = y[yi + 2] * inv;
+  y[yi] = v0;
+  y[yi + 1] = v1;
+  y[yi + 2] = v2;
+  for (let k = from, yk = from * c + ch; k < i; k++, yk += c) {
+    const l = env[si + k];
+    y[yk] -= l * v0;
+    y[yk + 1] -= l * v1;
+    y[yk + 2] -= l * v2;
   }
 }
 
