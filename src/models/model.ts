@@ -116,9 +116,10 @@ export interface Model {
   /**
    * Any n: an engine runs a call whose samples would exceed its working-memory budget (the
    * `memoryMb` option of its create(), engines/memory-budget.ts) in chunks and concatenates
-   * them; the result is exactly one call's, as samples never interact. Callers still batch
-   * (model.batch_size) for progress, cancellation and the size of their own arrays; the engine's
-   * working memory is bounded whatever n is.
+   * them; the result is one call's, as samples never interact (bit for bit on tfjs-wasm,
+   * tfjs-cpu and onnxruntime; to float rounding on tfjs-node, whose native kernels depend on the
+   * batch size anyway). Callers still batch (model.batch_size) for progress, cancellation and
+   * the size of their own arrays; the engine's working memory is bounded whatever n is.
    */
   forward(x: Float32Array, n: number, capture?: readonly string[]): Promise<ForwardResult>;
   /** Any n, chunked under the memory budget like forward(). */

@@ -4,8 +4,10 @@
  * pass and the gradients alive beside them. The estimates here model, per sample and from the IR
  * alone, what TfjsModel.forward and TfjsModel.gradient hold at their peak; an engine splits a call
  * whose samples would exceed its budget into chunks run one after another and concatenates the
- * results. Samples never interact in an inference graph, so a chunked call returns exactly
- * (bit for bit) what one call would: the tests check it.
+ * results. Samples never interact in an inference graph, so a chunked call returns what one call
+ * would: bit for bit on tfjs-wasm, tfjs-cpu and onnxruntime (the tests check it); on tfjs-node,
+ * whose native kernels block their loops by batch size, to float rounding (~1e-8 relative), as
+ * any two batch sizes there already differ.
  *
  * Why a byte budget and not only `model.batch_size`: the working memory of one sample ranges
  * from kilobytes (a 64x64 CNN) to ~100 MiB (a DeepLIFT pass through mobilenet_v2 at 224x224), so
