@@ -24,7 +24,7 @@
  * Jacobi-preconditioned conjugate gradients, which this replaced, needed O(min(h, w))
  * iterations per channel on large removed regions (219 per channel at 99% of 64x64), each
  * a sweep over the whole system; ROAD's 50 default percentages on the 64x64 demo images
- * went from about 650 to about 130 ms per image (224x224 with 99% removed: 3.7 to 1.1 s).
+ * went from about 650 to 100-130 ms per image (224x224 with 99% removed: 3.7 to 1.1 s).
  */
 
 /** The last envelope buffer, reused while it is large enough (up to 2^21 doubles, 16 MiB). */
