@@ -176,27 +176,14 @@ export class TfjsModel implements Model {
     ruleSet(req, this.graph);
   }
 
-  /** One reverse pass, whatever its size. */
+  /** One reverse pass, whatever its size, of a request checkRequest has passed. */
   private async gradientCall(req: GradientRequest): Promise<GradientResult> {
     await this.ready();
     const { x, n } = req;
-    this.checkInput(x, n);
-    if (req.outputGrad.length !== n * this.info.outputs) {
-      throw new XauditError(
-        'INTERNAL',
-        `outputGrad has ${req.outputGrad.length} values, expected ${n} x ${this.info.outputs}`,
-      );
-    }
     const layer = req.layer === undefined ? undefined : this.resolve(req.layer);
     const wantInput = req.inputGrad !== false;
-    if (!wantInput && layer === undefined) {
-      throw new XauditError('INTERNAL', 'gradient: inputGrad false needs a layer to stop at');
-    }
     const rules = ruleSet(req, this.graph);
     const ref = req.reference;
-    if (ref !== undefined && ref.length !== x.length) {
-      throw new XauditError('INTERNAL', `reference has ${ref.length} values, expected ${x.length} like x`);
-    }
     const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
     tf.tidy(() => {
       const acts = new Map<string, tf.Tensor>();
