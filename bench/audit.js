@@ -1,4 +1,5 @@
-// The demo audits end to end: wall time per audit and per check, and peak RSS.
+// The demo audits end to end: wall time per audit and per check, and peak RSS. They run on the
+// embedded engine (wasm), what `npx xaudit run` uses unless the user installed tfjs-node.
 import { join } from 'node:path';
 import { loadSpec } from '../dist/audit/load.js';
 import { prepareAudit } from '../dist/audit/prepare.js';
@@ -8,13 +9,13 @@ export function auditSection(root, table) {
   return {
     title: 'demo audits end to end (64 images, every check; target < 30 s each)',
     async run() {
-      const rows = [['audit', 'wall s', 'outcome', 'slowest check (s)']];
+      const rows = [['audit (tfjs-wasm)', 'wall s', 'outcome', 'slowest check (s)']];
       const perCheck = [['check', 'biased s', 'clean s']];
       const times = {};
       for (const name of ['wolf-snow-biased', 'wolf-snow-clean']) {
         const t0 = performance.now();
         const spec = await loadSpec(join(root, 'audits', `${name}.yaml`));
-        const prepared = await prepareAudit(spec);
+        const prepared = await prepareAudit(spec, { engine: 'wasm' });
         const { report } = await runAudit(prepared);
         prepared.model.dispose();
         const wall = (performance.now() - t0) / 1000;
