@@ -17,6 +17,11 @@ export interface CacheKeyParts {
   seed: number;
   /** Engine name and version, e.g. tfjs-wasm@4.22.0. */
   engine: string;
+  /**
+   * Its thread count: onnxruntime's backward graph takes another (equally exact) form on 1-2
+   * threads than on more (onnx-emit/backward.ts), which changes a gradient's last bits.
+   */
+  threads: number;
   xaudit: string;
   /** The sample's id keys its random draws; its content hash covers the pixels after preprocessing. */
   sample: string;

@@ -175,6 +175,7 @@ export function createCheckContext(o: ContextOptions): CheckContext {
           input,
           seed: spec.seed,
           engine: model.engine,
+          threads: model.threads ?? 1,
           xaudit: VERSION,
           sample: s.id,
           content,
