@@ -2,9 +2,8 @@ import { checks } from '../checks/registry.js';
 import type { UnitMeta } from '../core/unit.js';
 import { methods } from '../methods/registry.js';
 import { reporters } from '../reporters/registry.js';
+import { cell } from './markdown.js';
 import { renderSpecSection } from './spec-reference.js';
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function optionsTable(unit: UnitMeta<unknown>): string[] {
   const docs = unit.optionDocs as Record<string, string>;

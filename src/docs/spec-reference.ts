@@ -5,6 +5,7 @@
 
 import { baseSpecSchema } from '../audit/schema.js';
 import type { JsonSchema } from '../core/unit.js';
+import { cell } from './markdown.js';
 
 /** One field of the spec: its dotted path (`checks[].expect.<statistic>.q`) and its schema. */
 export interface SpecField {
@@ -120,8 +121,6 @@ export function accepts(s: JsonSchema): string {
       return s.type === undefined ? 'any' : String(s.type);
   }
 }
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function defaultOf(f: SpecField): string {
   if (f.schema.default !== undefined) return code(f.schema.default);
