@@ -1,6 +1,6 @@
 // tfjs-node (TensorFlow's native library; only where the user installed @tensorflow/tfjs-node)
 // against the embedded tfjs-wasm, on the same imported graph and inputs, in interleaved rounds:
-// the measurement behind engine 'auto' taking tfjs-node when it is installed.
+// what a user gains by naming engine 'tfjs-node' ('auto' never takes it: its results depend on the batch).
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

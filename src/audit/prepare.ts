@@ -6,7 +6,7 @@ import { didYouMean } from '../core/suggest.js';
 import { Dataset } from '../data/dataset.js';
 import type { InputTransform } from '../data/input.js';
 import { loadManifest } from '../data/manifest.js';
-import { type LoadOptions, loadModel } from '../models/load.js';
+import { envMemoryMb, type LoadOptions, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import type { BaselineSource, Report } from './report.js';
 import type { AuditSpec, BaselineSpec } from './spec.js';
@@ -26,9 +26,10 @@ export interface PreparedAudit {
  */
 export async function prepareAudit(spec: AuditSpec, opts: ModelOverrides = {}): Promise<PreparedAudit> {
   const at = (...path: (string | number)[]) => spec.locate(path);
+  const options = loadOptions(spec, opts);
   let model: Model;
   try {
-    model = await loadModel(spec.model.path, loadOptions(spec, opts));
+    model = await loadModel(spec.model.path, options);
   } catch (e) {
     if (e instanceof XauditError && e.location === undefined) {
       throw new XauditError(e.code, e.message, { location: at('model', 'path'), hint: e.hint, cause: e });
@@ -209,8 +210,12 @@ async function hashModel(path: string): Promise<string> {
 /** Command-line overrides of the spec's model options. */
 export type ModelOverrides = Pick<LoadOptions, 'engine' | 'memoryMb'>;
 
-/** The spec's engine options under the command line's (the baseline model runs on the same). */
+/**
+ * The spec's engine options under the command line's and XAUDIT_MEMORY_MB (the machine's limit
+ * beats the spec's wish); the baseline model runs on the same. A bad XAUDIT_MEMORY_MB is a usage
+ * error that names no spec line.
+ */
 function loadOptions(spec: AuditSpec, o: ModelOverrides): LoadOptions {
-  const memoryMb = o.memoryMb ?? spec.model.memory_mb;
+  const memoryMb = o.memoryMb ?? envMemoryMb() ?? spec.model.memory_mb;
   return { engine: o.engine ?? spec.model.engine, ...(memoryMb === undefined ? {} : { memoryMb }) };
 }

@@ -197,7 +197,7 @@ export const baseSpecSchema: JsonSchema = {
           enum: ['auto', 'wasm', 'cpu', 'onnxruntime', 'tfjs-node'],
           default: 'auto',
           description:
-            'Engine that runs the model: auto = onnxruntime for .onnx files where onnxruntime-node loads, otherwise tfjs-node where the user installed @tensorflow/tfjs-node, else wasm; onnxruntime runs .onnx files only; --engine overrides it; default auto.',
+            'Engine that runs the model: auto = onnxruntime for .onnx files where onnxruntime-node loads, else wasm; tfjs-node (TensorFlow through @tensorflow/tfjs-node, which the user installs) runs only when named, as its results depend on the batch size at float rounding; onnxruntime runs .onnx files only; --engine overrides it; default auto.',
         },
         batch_size: {
           type: 'integer',
@@ -208,8 +208,9 @@ export const baseSpecSchema: JsonSchema = {
         memory_mb: {
           type: 'number',
           exclusiveMinimum: 0,
+          maximum: 1048576,
           description:
-            'Working memory of one engine call in MiB; engines split larger calls, with the same results. --memory-mb overrides it; default: XAUDIT_MEMORY_MB, else 1024.',
+            "Working memory of one engine call in MiB; engines split larger calls, with the same results (on tfjs-node up to float rounding). XAUDIT_MEMORY_MB (the machine's limit) and --memory-mb override it; default 1024.",
         },
       },
       required: ['path'],

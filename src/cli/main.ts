@@ -11,6 +11,7 @@ import type { AuditSpec, BaselineSpec } from '../audit/spec.js';
 import { isXauditError, XauditError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ExplainArgs, explain, requestFromArgs } from '../explain/explain.js';
+import { envMemoryMb } from '../models/load.js';
 import type { EngineKind } from '../models/model.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS, listUnits } from './list.js';
@@ -23,7 +24,7 @@ function parseShardArg(value: string): Shard {
 }
 
 const MEMORY_MB_HELP =
-  'working memory of one engine call in MiB (overrides model.memory_mb and XAUDIT_MEMORY_MB; default 1024); larger calls are split, with the same results';
+  'working memory of one engine call in MiB (overrides XAUDIT_MEMORY_MB and model.memory_mb; default 1024); larger calls are split, with the same results';
 
 function parseMemoryMb(value: string): number {
   const v = Number(value);
@@ -143,7 +144,7 @@ export async function main(
           throw e;
         }
         await clear(baselineSpec?.kind === 'report' ? [baselineSpec.path] : []);
-        const overrides = { engine: o.engine, memoryMb: o.memoryMb };
+        const overrides = { engine: o.engine, memoryMb: o.memoryMb ?? envMemoryMb(io.env) };
         const prepared = await prepareAudit(spec, overrides);
         let baseline: PreparedBaseline | undefined;
         try {

@@ -29,11 +29,12 @@ const NOT_YET: Record<string, string> = {
 };
 
 export interface LoadOptions {
-  /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-node where installed, else tfjs-wasm. */
+  /** Default 'auto': onnxruntime for .onnx files where onnxruntime-node loads, else tfjs-wasm (never tfjs-node). */
   engine?: EngineKind;
   /**
    * Working memory of one engine call, MiB: a call with more samples than fit is split into
-   * chunks, with the same results. Default: XAUDIT_MEMORY_MB, else DEFAULT_MEMORY_MB (1024).
+   * chunks, with the same results (on tfjs-node up to float rounding). Default: XAUDIT_MEMORY_MB,
+   * else DEFAULT_MEMORY_MB (1024).
    */
   memoryMb?: number;
 }

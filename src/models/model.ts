@@ -5,8 +5,8 @@
  */
 
 /**
- * auto: onnxruntime for ONNX files, else tfjs-node where installed, else tfjs-wasm. tfjs-node
- * (TensorFlow's native library) is never a dependency; it runs only where the user installed it.
+ * auto: onnxruntime for ONNX files, else tfjs-wasm. tfjs-node (TensorFlow's native library) is
+ * never a dependency and runs only when named: its results depend on the batch size at float rounding.
  */
 export type EngineKind = 'auto' | 'wasm' | 'cpu' | 'onnxruntime' | 'tfjs-node';
 

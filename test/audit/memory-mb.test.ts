@@ -1,6 +1,6 @@
 /**
- * The engine memory budget reaches the model from the command line (--memory-mb), the spec
- * (model.memory_mb) and the environment (XAUDIT_MEMORY_MB), in that order of precedence.
+ * The engine memory budget reaches the model from the command line (--memory-mb), the environment
+ * (XAUDIT_MEMORY_MB: the machine's limit) and the spec (model.memory_mb), in that order of precedence.
  */
 
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -32,21 +32,26 @@ afterEach(() => {
 });
 
 describe('model.memory_mb, --memory-mb and XAUDIT_MEMORY_MB', () => {
-  it('default, environment, spec, command line: each overrides the one before', async () => {
+  it('default, spec, environment, command line: each overrides the one before', async () => {
     vi.stubEnv('XAUDIT_MEMORY_MB', '');
     expect(await budgetOf(undefined)).toBe(DEFAULT_MEMORY_MB);
-    vi.stubEnv('XAUDIT_MEMORY_MB', '300');
-    expect(await budgetOf(undefined)).toBe(300);
     expect(await budgetOf(200)).toBe(200);
+    vi.stubEnv('XAUDIT_MEMORY_MB', '300');
+    expect(await budgetOf(200)).toBe(300);
     expect(await budgetOf(200, 100)).toBe(100);
   });
 
-  it('a bad XAUDIT_MEMORY_MB is a usage error naming it', async () => {
+  it('a bad XAUDIT_MEMORY_MB is a usage error naming it, and no spec line', async () => {
     vi.stubEnv('XAUDIT_MEMORY_MB', 'lots');
     const e = await budgetOf(undefined).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(XauditError);
     expect((e as XauditError).code).toBe('USAGE');
+    expect((e as XauditError).location).toBeUndefined();
     expect((e as Error).message).toContain("XAUDIT_MEMORY_MB='lots' is not a positive number of MiB");
+    vi.unstubAllEnvs();
+    const cli = await runCli(['run', SPEC, '-q'], { XAUDIT_MEMORY_MB: 'lots' });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/^xaudit: error\[USAGE\]: XAUDIT_MEMORY_MB='lots'/);
   });
 
   it('rejects a non-positive budget on the command line and in the spec (exit 2)', async () => {
@@ -62,5 +67,10 @@ describe('model.memory_mb, --memory-mb and XAUDIT_MEMORY_MB', () => {
     const bad = await runCli(['validate', join(dir, 'spec.yaml')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/spec\.yaml:8:\d+.*memory_mb/);
+    // Regression: .inf passed validation and failed at run time on model.path's line.
+    await writeFile(join(dir, 'inf.yaml'), text.replace('memory_mb: -5', 'memory_mb: .inf'));
+    const inf = await runCli(['validate', join(dir, 'inf.yaml')]);
+    expect(inf.code).toBe(2);
+    expect(inf.stderr).toMatch(/inf\.yaml:8:\d+.*memory_mb/);
   });
 });

@@ -96,7 +96,7 @@ checks:
 describe('the Spec section', () => {
   it('puts every field in a table row, maps and lists by placeholder', () => {
     const text = renderSpecSection().join('\n');
-    expect(text).toContain('| `model.memory_mb` | number > 0 |  | Working memory of one engine call in MiB');
+    expect(text).toContain('| `model.memory_mb` | number > 0, <= 1048576 |  | Working memory of one engine call in MiB');
     expect(text).toContain('| `model.batch_size` | integer >= 1 | `32` |');
     expect(text).toContain('| `model.input.range` | list of 2 numbers | `[0, 1]` |');
     expect(text).toContain('| `checks[].expect.<statistic>.{>=, <=, >, <}` | number |');

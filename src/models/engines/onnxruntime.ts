@@ -9,8 +9,8 @@
  * imported IR: the reverse pass needs per-op rule tables (guided backprop, DeepLIFT, LRP) that
  * onnxruntime cannot swap, and a forward that captures also serves the gradient methods, which
  * need the tfjs engine anyway. So: plain forward (accuracy, perturbation and sampling methods,
- * attacks' evaluation) from onnxruntime, the rest from tfjs: tfjs-node where the user installed
- * it (3-4x tfjs-wasm on resnet18's layer gradients, bench/tfjs-node.js), else tfjs-wasm.
+ * attacks' evaluation) from onnxruntime, the rest from tfjs-wasm (deterministic whatever the batch,
+ * unlike tfjs-node, which runs everything when asked for with engine 'tfjs-node').
  */
 
 import { availableParallelism } from 'node:os';
@@ -45,7 +45,6 @@ import {
   BackwardUnsupported,
   emitBackwardModel,
 } from './onnx-backward.js';
-import { tfjsNodeStatus } from './tfjs-backend.js';
 import { TfjsModel } from './tfjs-model.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -82,7 +81,7 @@ export interface OnnxModelOptions {
   memoryMb?: number;
 }
 
-/** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs (auto). */
+/** Picks the engine for an imported ONNX model: auto = onnxruntime where it loads, else tfjs-wasm. */
 export async function createOnnxModel(
   imported: ImportedOnnx,
   kind: EngineKind,
@@ -119,15 +118,12 @@ export class OnnxRuntimeModel implements Model {
     private readonly fixedBatch: number | null,
     /** The session takes NHWC input (a Transpose was inserted). */
     private readonly nhwcInput: boolean,
-    /** onnxruntime's intra-op thread count (the tfjs side's own: one on wasm). */
+    /** onnxruntime's intra-op thread count (the tfjs-wasm side runs on one thread). */
     readonly threads: number,
     /** The memoryMb option as given (undefined: the default), passed on to the tfjs engines. */
     private readonly memoryMb: number | undefined,
-    /** The tfjs engine of layer captures, other reverse passes and randomised copies. */
-    private readonly tfjsKind: 'tfjs-node' | 'wasm',
-    tfjsEngine: string,
   ) {
-    this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+${tfjsEngine}`;
+    this.engine = `onnxruntime-node@${ort.env.versions.node ?? 'unknown'}+tfjs-wasm@${version_wasm}`;
     const budget = budgetBytes(memoryMb);
     // onnxruntime frees an intermediate once its last reader has run and keeps the backward
     // graph's saved activations, as the tfjs engine does: the same per-sample model serves.
@@ -167,7 +163,6 @@ export class OnnxRuntimeModel implements Model {
       });
     }
     const input = nhwc === undefined ? m.onnxInput : `${m.onnxInput}__xaudit_nhwc`;
-    const node = await tfjsNodeStatus();
     return new OnnxRuntimeModel(
       m.info,
       ort,
@@ -179,8 +174,6 @@ export class OnnxRuntimeModel implements Model {
       nhwc !== undefined,
       threads,
       memoryMb,
-      node.ok ? 'tfjs-node' : 'wasm',
-      node.ok ? `tfjs-node@${node.version}` : `tfjs-wasm@${version_wasm}`,
     );
   }
 
@@ -276,10 +269,9 @@ export class OnnxRuntimeModel implements Model {
     return this.backward;
   }
 
+  /** One backward-graph call, of a request gradient() has checked whole. */
   private async runBackward(session: InferenceSession, req: GradientRequest): Promise<GradientResult> {
     const { x, n } = req;
-    this.check(x, n);
-    this.checkOutputGrad(req);
     const k = this.info.outputs;
     const shape = this.graph.nodes[0].shape;
     // Views into larger buffers are copied (onnxruntime reads the whole buffer), whole arrays are not.
@@ -311,7 +303,7 @@ export class OnnxRuntimeModel implements Model {
    */
   async randomised(layers: readonly string[], seed: number): Promise<Model> {
     const graph = randomiseGraph(this.graph, this.info, layers, seed);
-    return TfjsModel.create(graph, this.info, this.tfjsKind, { memoryMb: this.memoryMb });
+    return TfjsModel.create(graph, this.info, 'wasm', { memoryMb: this.memoryMb });
   }
 
   dispose(): void {
@@ -325,7 +317,7 @@ export class OnnxRuntimeModel implements Model {
   /** The tfjs engine on the same IR, started on first use. */
   private reference(): Promise<TfjsModel> {
     if (this.disposed) throw new XauditError('INTERNAL', 'the model has been disposed');
-    this.tfjs ??= TfjsModel.create(this.graph, this.info, this.tfjsKind, { memoryMb: this.memoryMb });
+    this.tfjs ??= TfjsModel.create(this.graph, this.info, 'wasm', { memoryMb: this.memoryMb });
     return this.tfjs;
   }
 

@@ -43,23 +43,27 @@ export type TfjsNodeStatus =
  * tfjs-node on another version would register its kernels for ours to call across versions;
  * that is refused with the version to install rather than left to fail at some op.
  */
-export function tfjsNodeStatus(importer: TfjsNodeImporter = importTfjsNode): Promise<TfjsNodeStatus> {
+function tfjsNodeStatus(importer: TfjsNodeImporter = importTfjsNode): Promise<TfjsNodeStatus> {
   if (importer !== importTfjsNode) return loadTfjsNode(importer);
   tfjsNodeLoad ??= loadTfjsNode(importer);
   return tfjsNodeLoad;
 }
 
 async function loadTfjsNode(importer: TfjsNodeImporter): Promise<TfjsNodeStatus> {
-  // TensorFlow's C++ start-up lines (CPU features, oneDNN) would land in our CLI output.
+  // TensorFlow's C++ start-up lines (CPU features, oneDNN) would land in our CLI output. Builds
+  // whose absl logging starts before it reads this still print one or two (README, engines).
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   let mod: { version?: Record<string, string> };
   try {
     mod = ((await importer()) ?? {}) as typeof mod;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    // The package itself, not one of its dependencies (whose error names tfjs-node in its
+    // require stack, below the first line).
+    const firstLine = String(err.message).split('\n')[0];
     const missing =
       (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') &&
-      String(err.message).includes(TFJS_NODE);
+      new RegExp(`^Cannot find (package|module) '${TFJS_NODE}'`).test(firstLine);
     return missing
       ? { ok: false, installed: false, reason: `${TFJS_NODE} is not installed` }
       : { ok: false, installed: true, reason: `${TFJS_NODE} failed to load: ${err.message}` };
@@ -87,8 +91,10 @@ async function loadTfjsNode(importer: TfjsNodeImporter): Promise<TfjsNodeStatus>
 
 /**
  * Initialises the backend for `kind`. wasm that cannot start falls back to cpu (reported in
- * `fallback`); 'auto' takes tfjs-node where it is installed and usable (native TensorFlow on every
- * core; bench/tfjs-node.js), else wasm; 'tfjs-node' that cannot load is an error, never a fallback.
+ * `fallback`). 'tfjs-node' is only ever taken when asked for, never by 'auto': TensorFlow's native
+ * kernels change the last bits of a result with the batch size (bench/README.md, memory), which
+ * would break "same spec and seed, same bytes" across shards and memory budgets; and one that
+ * cannot load is an error, never a fallback.
  */
 export async function chooseBackend(
   kind: EngineKind,
@@ -100,31 +106,20 @@ export async function chooseBackend(
     await activate('cpu');
     return { backend: 'cpu', engine: `tfjs-cpu@${version_cpu}` };
   }
-  let skipped: string | undefined;
-  if (kind === 'tfjs-node' || kind === 'auto') {
+  if (kind === 'tfjs-node') {
     const node = await tfjsNodeStatus(importer);
-    if (node.ok) {
-      await activate('tensorflow');
-      return { backend: 'tensorflow', engine: `tfjs-node@${node.version}` };
-    }
-    if (kind === 'tfjs-node') {
+    if (!node.ok) {
       throw new XauditError(
         'MODEL_UNSUPPORTED',
         `engine 'tfjs-node': ${node.reason}${node.installed ? '' : ` (npm install ${TFJS_NODE}@${tf.version_core}; it downloads TensorFlow's native library)`}; or use engine auto, wasm or cpu`,
       );
     }
-    // Installed but unusable is worth saying; simply not installed is the normal case.
-    if (node.installed) skipped = node.reason;
+    await activate('tensorflow');
+    return { backend: 'tensorflow', engine: `tfjs-node@${node.version}` };
   }
   let reason: string;
   try {
-    if (await tf.setBackend('wasm')) {
-      return {
-        backend: 'wasm',
-        engine: `tfjs-wasm@${version_wasm}`,
-        ...(skipped === undefined ? {} : { fallback: skipped }),
-      };
-    }
+    if (await tf.setBackend('wasm')) return { backend: 'wasm', engine: `tfjs-wasm@${version_wasm}` };
     reason = 'the wasm backend failed to initialise';
   } catch (e) {
     reason = `the wasm backend failed to initialise: ${(e as Error).message}`;

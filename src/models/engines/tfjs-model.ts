@@ -4,6 +4,7 @@
  * results (memory-budget.ts models what forward() and gradient() hold at their peak).
  */
 
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { XauditError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
@@ -86,6 +87,14 @@ export class TfjsModel implements Model {
     const choice = await chooseBackend(kind);
     const params = createParams(graph);
     return new TfjsModel(info, choice.engine, graph, choice.backend, params, budget, choice.fallback);
+  }
+
+  /**
+   * Threads, for provenance: TensorFlow's own pools (tfjs-node) take every core by default;
+   * wasm and cpu run on one (absent).
+   */
+  get threads(): number | undefined {
+    return this.backend === 'tensorflow' ? availableParallelism() : undefined;
   }
 
   /** The working-memory budget of one call, MiB (TfjsModelOptions.memoryMb). */
