@@ -66,7 +66,7 @@ async function loadTfjsNode(importer: TfjsNodeImporter): Promise<TfjsNodeStatus>
       new RegExp(`^Cannot find (package|module) '${TFJS_NODE}'`).test(firstLine);
     return missing
       ? { ok: false, installed: false, reason: `${TFJS_NODE} is not installed` }
-      : { ok: false, installed: true, reason: `${TFJS_NODE} failed to load: ${err.message}` };
+      : { ok: false, installed: true, reason: `${TFJS_NODE} failed to load: ${firstLine}` };
   }
   const nodeVersion = mod.version?.['tfjs-node'] ?? 'unknown';
   const theirs = mod.version?.['tfjs-core'];
