@@ -97,6 +97,8 @@ export interface Report {
     classes: string[];
     engine: string;
     threads: number;
+    /** Why the engine is not the one asked for (wasm that could not start runs on tfjs-cpu). */
+    fallback?: string;
   };
   datasets: Record<string, { manifest: string; sha256: string; samples: number }>;
   /** Present only in baseline mode. */

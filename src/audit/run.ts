@@ -247,6 +247,7 @@ export async function runAudit(prepared: PreparedAudit, opts: RunOptions = {}): 
         classes: spec.model.classes,
         engine: model.engine,
         threads: model.threads ?? 1,
+        ...(model.fallback === undefined ? {} : { fallback: model.fallback }),
       },
       ...(opts.baseline === undefined
         ? {}

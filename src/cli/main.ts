@@ -146,6 +146,12 @@ export async function main(
         await clear(baselineSpec?.kind === 'report' ? [baselineSpec.path] : []);
         const overrides = { engine: o.engine, memoryMb: o.memoryMb ?? envMemoryMb(io.env) };
         const prepared = await prepareAudit(spec, overrides);
+        // Even under --quiet: a run on another engine than asked for can be far slower.
+        if (prepared.model.fallback !== undefined) {
+          io.stderr.write(
+            `xaudit: warning: ${prepared.model.fallback}; running on ${prepared.model.engine}\n`,
+          );
+        }
         let baseline: PreparedBaseline | undefined;
         try {
           baseline =

@@ -113,6 +113,8 @@ export interface Model {
   readonly engine: string;
   /** Threads the forward engine runs on, for provenance; absent means one (tfjs-wasm, tfjs-cpu). */
   readonly threads?: number;
+  /** Why the engine runs on something other than what was asked for (e.g. wasm could not start). */
+  readonly fallback?: string;
   /**
    * Any n: an engine runs a call whose samples would exceed its working-memory budget (the
    * `memoryMb` option of its create(), engines/memory-budget.ts) in chunks and concatenates
