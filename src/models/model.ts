@@ -113,7 +113,10 @@ export interface Model {
   readonly engine: string;
   /** Threads the forward engine runs on, for provenance; absent means one (tfjs-wasm, tfjs-cpu). */
   readonly threads?: number;
-  /** Why the engine runs on something other than what was asked for (e.g. wasm could not start). */
+  /**
+   * Why the engine runs on something other than what was asked for (e.g. wasm could not start).
+   * Known when the model is made, so that the report does not depend on which calls were cached.
+   */
   readonly fallback?: string;
   /**
    * Any n: an engine runs a call whose samples would exceed its working-memory budget (the

@@ -245,13 +245,6 @@ export class OnnxRuntimeModel implements Model {
 
   /** Why the onnxruntime backward graph is not used (an op the emitter cannot write); undefined if it is. */
   backwardFallback: string | undefined;
-
-  /** For the report: input gradients that run on tfjs-wasm instead, and why (known after the first). */
-  get fallback(): string | undefined {
-    return this.backwardFallback === undefined
-      ? undefined
-      : `input gradients run on tfjs-wasm: ${this.backwardFallback}`;
-  }
   private backward: Promise<InferenceSession | undefined> | undefined;
 
   /** The backward session, created on first use; undefined where the emitter cannot write the graph. */
