@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
-import { type PreparedAudit, prepareAudit } from '../../src/audit/prepare.js';
+import { prepareAudit } from '../../src/audit/prepare.js';
 import type { CheckReport } from '../../src/audit/report.js';
 import { runAudit } from '../../src/audit/run.js';
 import {
@@ -19,10 +19,9 @@ import {
 import { groupFairness } from '../../src/checks/group-fairness.js';
 import type { ScoredSample } from '../../src/checks/types.js';
 import { XauditError } from '../../src/core/errors.js';
-import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
-import { loadManifest } from '../../src/data/manifest.js';
 import { functionModel } from '../helpers/function-model.js';
+import { preparedOn } from '../helpers/prepared.js';
 
 /** Per-sample results as evaluate() would give them, from labels, predictions and groups. */
 function rows(
@@ -334,15 +333,7 @@ checks:
 ${checkYaml}`,
     join(dir, 'spec.yaml'),
   );
-  const ds = new Dataset('val', await loadManifest(manifest, c.classes), transform);
-  const prepared: PreparedAudit = {
-    spec,
-    model: levelModel(c.classes.length),
-    modelSha256: '',
-    input: transform,
-    datasets: new Map([['val', ds]]),
-    datasetSha256: new Map([['val', '']]),
-  };
+  const prepared = await preparedOn(spec, levelModel(c.classes.length), manifest, c.classes, transform);
   const [r] = (await runAudit(prepared)).report.checks;
   return r;
 }

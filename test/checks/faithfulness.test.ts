@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
-import type { PreparedAudit } from '../../src/audit/prepare.js';
 import { runAudit } from '../../src/audit/run.js';
 import { linearImputation } from '../../src/checks/_core/imputation.js';
 import { curves, fillImage, stepBoundaries } from '../../src/checks/_core/perturbation-curve.js';
@@ -14,13 +13,14 @@ import { insertion } from '../../src/checks/insertion.js';
 import { road } from '../../src/checks/road.js';
 import type { AnyCheck, CheckContext, SampleMap, SampleScore } from '../../src/checks/types.js';
 import { rngFor } from '../../src/core/rng.js';
-import { Dataset } from '../../src/data/dataset.js';
+import type { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
-import { loadManifest, type Sample } from '../../src/data/manifest.js';
+import type { Sample } from '../../src/data/manifest.js';
 import type { Model } from '../../src/models/model.js';
 import { functionModel } from '../helpers/function-model.js';
 import { linearModel } from '../helpers/linear-model.js';
 import { neighbourMean } from '../helpers/neighbour-mean.js';
+import { preparedOn } from '../helpers/prepared.js';
 
 type Shape = [number, number, number];
 
@@ -302,18 +302,7 @@ describe('ROAD linear imputation', () => {
           expect(out[p * c + q]).toBe(x[p * c + q]);
           continue;
         }
-        let num = 0;
-        let den = 0;
-        for (let dr = -1; dr <= 1; dr++)
-          for (let dc = -1; dc <= 1; dc++) {
-            const rr = r + dr;
-            const cc = col + dc;
-            if ((dr === 0 && dc === 0) || rr < 0 || cc < 0 || rr >= h || cc >= w) continue;
-            const wt = dr === 0 || dc === 0 ? 1 / 6 : 1 / 12;
-            num += wt * out[(rr * w + cc) * c + q];
-            den += wt;
-          }
-        expect(out[p * c + q]).toBeCloseTo(num / den, 5);
+        expect(out[p * c + q]).toBeCloseTo(neighbourMean(out, h, w, c, r, col, q), 5);
       }
     }
   });
@@ -542,16 +531,14 @@ checks:
 
   async function audit(check: string, unit?: string, expect?: string) {
     const spec = await parseSpec(specText(check, unit, expect), join(dir, 'spec.yaml'));
-    const ds = new Dataset('val', await loadManifest(join(dir, 'm.csv'), ['husky', 'wolf']), transform);
     const w = uniform(H * H * 3, 'occ-w', -1, 1);
-    const prepared: PreparedAudit = {
+    const prepared = await preparedOn(
       spec,
-      model: linearModel([H, H, 3], [w.map((v) => -v), w]),
-      modelSha256: '',
-      input: transform,
-      datasets: new Map([['val', ds]]),
-      datasetSha256: new Map([['val', '']]),
-    };
+      linearModel([H, H, 3], [w.map((v) => -v), w]),
+      join(dir, 'm.csv'),
+      ['husky', 'wolf'],
+      transform,
+    );
     return (await runAudit(prepared)).report.checks[0];
   }
 

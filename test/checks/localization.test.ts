@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
-import type { PreparedAudit } from '../../src/audit/prepare.js';
 import type { CheckReport } from '../../src/audit/report.js';
 import { runAudit } from '../../src/audit/run.js';
 import {
@@ -18,11 +17,10 @@ import {
   topKPixels,
 } from '../../src/checks/_core/localization.js';
 import { complement, regionOf } from '../../src/checks/_core/region.js';
-import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
-import { loadManifest } from '../../src/data/manifest.js';
 import type { Model } from '../../src/models/model.js';
 import { linearModel } from '../helpers/linear-model.js';
+import { preparedOn } from '../helpers/prepared.js';
 
 /** A region of an h x w grid from a predicate on (row, column). */
 function grid(h: number, w: number, f: (i: number, j: number) => number): Float64Array {
@@ -222,15 +220,7 @@ checks:
 ${checksYaml}`,
     join(dir, 'spec.yaml'),
   );
-  const ds = new Dataset('val', await loadManifest(join(dir, manifest), ['husky', 'wolf']), transform);
-  const prepared: PreparedAudit = {
-    spec,
-    model,
-    modelSha256: '',
-    input: transform,
-    datasets: new Map([['val', ds]]),
-    datasetSha256: new Map([['val', '']]),
-  };
+  const prepared = await preparedOn(spec, model, join(dir, manifest), ['husky', 'wolf'], transform);
   return (await runAudit(prepared)).report.checks;
 }
 

@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/audit/load.js';
-import type { PreparedAudit } from '../../src/audit/prepare.js';
 import type { CheckReport } from '../../src/audit/report.js';
 import { runAudit } from '../../src/audit/run.js';
-import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
-import { loadManifest } from '../../src/data/manifest.js';
 import type { Model } from '../../src/models/model.js';
 import { fixedRandom } from '../helpers/analytic-models.js';
 import { linearModel } from '../helpers/linear-model.js';
+import { preparedOn } from '../helpers/prepared.js';
 
 // 8x8 RGB images of seeded pixel values in [40, 215] / 255: a radius of 0.02 (pixel units) is
 // never clipped, so the closed forms below hold exactly.
@@ -63,15 +61,7 @@ checks:
 ${checksYaml}`,
     join(dir, 'spec.yaml'),
   );
-  const ds = new Dataset('val', await loadManifest(join(dir, 'm.csv'), ['husky', 'wolf']), transform);
-  const prepared: PreparedAudit = {
-    spec,
-    model,
-    modelSha256: '',
-    input: transform,
-    datasets: new Map([['val', ds]]),
-    datasetSha256: new Map([['val', '']]),
-  };
+  const prepared = await preparedOn(spec, model, join(dir, 'm.csv'), ['husky', 'wolf'], transform);
   return (await runAudit(prepared)).report.checks;
 }
 

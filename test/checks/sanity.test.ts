@@ -17,9 +17,7 @@ import { spearman } from '../../src/checks/_core/stats.js';
 import { modelParameterRandomisation as mprt } from '../../src/checks/model-parameter-randomisation.js';
 import { randomLogit } from '../../src/checks/random-logit.js';
 import type { ExplanationHandle, SampleScore } from '../../src/checks/types.js';
-import { Dataset } from '../../src/data/dataset.js';
 import type { InputTransform } from '../../src/data/input.js';
-import { loadManifest } from '../../src/data/manifest.js';
 import type { Method } from '../../src/methods/types.js';
 import { TfjsModel } from '../../src/models/engines/tfjs-model.js';
 import { loadModel } from '../../src/models/load.js';
@@ -27,6 +25,7 @@ import type { Model } from '../../src/models/model.js';
 import { randomiseGraph } from '../../src/models/randomise.js';
 import { checkContext } from '../helpers/check-context.js';
 import { linearModel } from '../helpers/linear-model.js';
+import { preparedOn } from '../helpers/prepared.js';
 import { GraphBuilder } from '../models/helpers/ir-build.js';
 
 const H = 16;
@@ -73,15 +72,7 @@ checks:
 ${checksYaml}`,
     join(dir, 'spec.yaml'),
   );
-  const ds = new Dataset('val', await loadManifest(join(dir, 'm.csv'), CLASSES), transform);
-  return {
-    spec,
-    model,
-    modelSha256: '',
-    input: transform,
-    datasets: new Map([['val', ds]]),
-    datasetSha256: new Map([['val', '']]),
-  };
+  return preparedOn(spec, model, join(dir, 'm.csv'), CLASSES, transform);
 }
 
 /** Sobel gradient magnitude of the input, summed over channels: it never looks at the model. */
