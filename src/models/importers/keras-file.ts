@@ -11,27 +11,19 @@
  * class's variables in order, under the names the layer converters look up (`<layer>/kernel`...).
  */
 
-import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { XauditError } from '../../core/errors.js';
 import { asObject, formatError, isObject } from './json-fields.js';
 import { type H5Array, Hdf5File, isHdf5 } from './keras-hdf5.js';
 import { type KerasLayer, parseTopology } from './keras-topology.js';
+import { readModelFile } from './model-files.js';
 import { buildLayersModel, type ImportedModel } from './tfjs-layers.js';
 import type { NamedWeight } from './tfjs-weights.js';
 
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 
 export async function importKeras(file: string): Promise<ImportedModel> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new XauditError('FILE_MISSING', `model file ${file} does not exist or cannot be read`, {
-      location: { file },
-      cause: e,
-    });
-  }
+  const bytes = await readModelFile(file);
   if (ZIP_SIGNATURE.every((b, i) => bytes[i] === b)) return importKerasArchive(bytes, file);
   if (isHdf5(bytes)) return importLegacyHdf5(bytes, file);
   throw formatError(

@@ -4,10 +4,10 @@
  * Softmax is split off. Unsupported ops fail with the op, the node and the supported list.
  */
 
-import { readFile } from 'node:fs/promises';
 import { XauditError } from '../../core/errors.js';
 import type { IrGraph, IrNode } from '../ir/graph.js';
 import type { LayerInfo, ModelInfo } from '../model.js';
+import { readModelFile } from './model-files.js';
 import { type Const, FOLDERS, tensorToConst } from './onnx-const.js';
 import { CONVERTERS, type OpContext, SUPPORTED_OPS, unsupported } from './onnx-ops.js';
 import { decodeModel, type OnnxModel } from './onnx-proto.js';
@@ -29,15 +29,7 @@ export interface ImportedOnnx extends ImportedModel {
 }
 
 export async function importOnnx(file: string): Promise<ImportedOnnx> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new XauditError('FILE_MISSING', `model file ${file} does not exist or cannot be read`, {
-      location: { file },
-      cause: e,
-    });
-  }
+  const bytes = await readModelFile(file);
   let model: OnnxModel;
   try {
     model = decodeModel(bytes);

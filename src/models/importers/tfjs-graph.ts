@@ -11,8 +11,6 @@
  * ModelInfo.finalActivation. Any other op fails with MODEL_UNSUPPORTED naming the op and the node.
  */
 
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { XauditError } from '../../core/errors.js';
 import {
   batchNormNode,
@@ -26,7 +24,9 @@ import {
 } from '../ir/graph.js';
 import { windowAxis } from '../ir/windows.js';
 import type { LayerInfo, ModelInfo } from '../model.js';
-import { asArray, asNumber, asObject, asString, formatError, isObject, type Json } from './json-fields.js';
+import { asArray, asObject, asString, formatError, isObject, type Json } from './json-fields.js';
+import { readModelJson } from './model-files.js';
+import { readManifest } from './tfjs-weights.js';
 
 export interface ImportedGraphModel {
   graph: IrGraph;
@@ -78,34 +78,13 @@ interface Constant {
 type Value = { kind: 'tensor'; node: IrNode } | { kind: 'const'; value: Constant };
 
 export async function importTfjsGraph(modelJson: string): Promise<ImportedGraphModel> {
-  const json = await readJson(modelJson);
+  const json = await readModelJson(modelJson);
   const topology = asObject(json.modelTopology, modelJson, 'modelTopology');
   const tfNodes = asArray(topology.node, modelJson, 'modelTopology.node').map((raw, i) =>
     parseNode(raw, modelJson, i),
   );
   const consts = await readWeights(json.weightsManifest, modelJson);
   return new GraphBuilder(modelJson, tfNodes, consts).build();
-}
-
-async function readJson(file: string): Promise<Json> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new XauditError('FILE_MISSING', `model file ${file} does not exist or cannot be read`, {
-      location: { file },
-      cause: e,
-    });
-  }
-  try {
-    return asObject(JSON.parse(text), file, 'model.json');
-  } catch (e) {
-    if (e instanceof XauditError) throw e;
-    throw new XauditError('MODEL_FORMAT', `${file} is not valid JSON: ${(e as Error).message}`, {
-      location: { file },
-      cause: e,
-    });
-  }
 }
 
 function parseNode(raw: unknown, file: string, i: number): TfNode {
@@ -119,67 +98,10 @@ function parseNode(raw: unknown, file: string, i: number): TfNode {
   return { name, op, inputs, attr };
 }
 
-/** Reads every weight group; float32 and int32 only (int32 carries shapes and axes). */
+/** Every weight by its manifest name: the graph's constants (float32, and int32 shapes and axes). */
 async function readWeights(manifest: unknown, file: string): Promise<Map<string, Constant>> {
-  const dir = dirname(file);
-  const out = new Map<string, Constant>();
-  const groups = asArray(manifest ?? [], file, 'weightsManifest');
-  for (const [g, groupRaw] of groups.entries()) {
-    const group = asObject(groupRaw, file, `weightsManifest[${g}]`);
-    const paths = asArray(group.paths, file, `weightsManifest[${g}].paths`).map((p, i) =>
-      asString(p, file, `weightsManifest[${g}].paths[${i}]`),
-    );
-    const parts: Uint8Array[] = [];
-    for (const p of paths) {
-      const shard = join(dir, p);
-      try {
-        parts.push(await readFile(shard));
-      } catch (e) {
-        throw new XauditError('FILE_MISSING', `weight shard ${shard} does not exist or cannot be read`, {
-          location: { file: shard },
-          cause: e,
-        });
-      }
-    }
-    const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      bytes.set(p, o);
-      o += p.length;
-    }
-    const specs = asArray(group.weights, file, `weightsManifest[${g}].weights`).map((raw, i) => {
-      const what = `weightsManifest[${g}].weights[${i}]`;
-      const w = asObject(raw, file, what);
-      const name = asString(w.name, file, `${what}.name`);
-      const dtype = w.dtype === undefined ? 'float32' : asString(w.dtype, file, `${what}.dtype`);
-      if ((dtype !== 'float32' && dtype !== 'int32') || w.quantization !== undefined) {
-        const kind = w.quantization !== undefined ? `quantized ${dtype}` : dtype;
-        throw new XauditError(
-          'MODEL_UNSUPPORTED',
-          `${file}: weight '${name}' has dtype ${kind}; only float32 (and int32 shape/axis) weights are supported`,
-          { location: { file } },
-        );
-      }
-      const shape = asArray(w.shape, file, `${what}.shape`).map((d) => asNumber(d, file, `${what}.shape`));
-      return { name, dtype, shape, size: sizeOf(shape) };
-    });
-    const expected = specs.reduce((s, w) => s + w.size * 4, 0);
-    if (bytes.length < expected) {
-      throw new XauditError(
-        'MODEL_FORMAT',
-        `${file}: weight shards ${paths.join(', ')} hold ${bytes.length} bytes but the manifest needs ${expected} bytes (truncated or wrong file)`,
-        { location: { file: join(dir, paths[paths.length - 1] ?? '') } },
-      );
-    }
-    let offset = 0;
-    for (const s of specs) {
-      const data = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
-      new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + s.size * 4));
-      offset += s.size * 4;
-      out.set(s.name, { shape: s.shape, data });
-    }
-  }
-  return out;
+  const weights = await readManifest(manifest, file, true);
+  return new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }]));
 }
 
 function decodeString(v: unknown): string | undefined {

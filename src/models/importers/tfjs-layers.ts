@@ -4,13 +4,13 @@
  * recorded as ModelInfo.finalActivation.
  */
 
-import { readFile } from 'node:fs/promises';
 import { XauditError } from '../../core/errors.js';
 import type { IrGraph, IrNode } from '../ir/graph.js';
 import type { LayerInfo, ModelInfo } from '../model.js';
-import { asObject, formatError, isObject } from './json-fields.js';
+import { formatError, isObject } from './json-fields.js';
 import { convertLayer } from './keras-layers.js';
 import { type KerasLayer, type KerasTopology, parseTopology } from './keras-topology.js';
+import { readModelJson } from './model-files.js';
 import { type NamedWeight, readWeights } from './tfjs-weights.js';
 
 export interface ImportedModel {
@@ -57,28 +57,6 @@ export function buildLayersModel(
   const graph: IrGraph = { nodes, input: topology.input, output: topology.output };
   const finalActivation = splitFinalActivation(graph, topology, layerOut, ordered);
   return { graph, info: buildInfo(graph, ordered, layerOut, finalActivation, modelJson, format) };
-}
-
-async function readModelJson(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new XauditError('FILE_MISSING', `model file ${file} does not exist or cannot be read`, {
-      location: { file },
-      cause: e,
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new XauditError('MODEL_FORMAT', `${file} is not valid JSON: ${(e as Error).message}`, {
-      location: { file },
-      cause: e,
-    });
-  }
-  return asObject(parsed, file, 'model.json');
 }
 
 /** Kahn's algorithm, stable in config order; only layers the output depends on are kept. */

@@ -1,9 +1,9 @@
 /** Reads a tfjs weightsManifest: groups of binary shards, concatenated per group, float32 only. */
 
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { XauditError } from '../../core/errors.js';
 import { asArray, asNumber, asObject, asString, formatError } from './json-fields.js';
+import { readModelFile } from './model-files.js';
 
 export interface NamedWeight {
   /** Normalised name, e.g. `conv1/kernel` (the last two path segments, `:0` dropped). */
@@ -20,9 +20,25 @@ export function weightKey(name: string): string {
   return parts.slice(-2).join('/');
 }
 
-export async function readWeights(manifest: unknown, modelJson: string): Promise<Map<string, NamedWeight>> {
+/** One weight of a weightsManifest, as the manifest names it. */
+export interface ManifestWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/**
+ * Every weight of a weightsManifest, in manifest order: each group's shards concatenated, then
+ * sliced (copied, so that each weight is aligned and independent of the shard buffer). float32,
+ * and int32 where `int32` is set (graph models carry shapes and axes that way).
+ */
+export async function readManifest(
+  manifest: unknown,
+  modelJson: string,
+  int32 = false,
+): Promise<ManifestWeight[]> {
   const dir = dirname(modelJson);
-  const out = new Map<string, NamedWeight>();
+  const out: ManifestWeight[] = [];
   const groups = asArray(manifest ?? [], modelJson, 'weightsManifest');
   for (const [g, groupRaw] of groups.entries()) {
     const group = asObject(groupRaw, modelJson, `weightsManifest[${g}]`);
@@ -30,7 +46,7 @@ export async function readWeights(manifest: unknown, modelJson: string): Promise
       asString(p, modelJson, `weightsManifest[${g}].paths[${i}]`),
     );
     const specs = asArray(group.weights, modelJson, `weightsManifest[${g}].weights`).map((w, i) =>
-      parseSpec(w, modelJson, `weightsManifest[${g}].weights[${i}]`),
+      parseSpec(w, modelJson, `weightsManifest[${g}].weights[${i}]`, int32),
     );
     const expected = specs.reduce((s, w) => s + w.size * 4, 0);
     const bytes = await readShards(paths.map((p) => join(dir, p)));
@@ -43,57 +59,56 @@ export async function readWeights(manifest: unknown, modelJson: string): Promise
     }
     let offset = 0;
     for (const s of specs) {
-      // Copy so that each weight is aligned and independent of the shard buffer.
-      const data = new Float32Array(s.size);
+      const data = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
       new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + s.size * 4));
       offset += s.size * 4;
-      const key = weightKey(s.name);
-      if (out.has(key))
-        throw formatError(modelJson, `two weights map to '${key}' (${out.get(key)?.name}, ${s.name})`);
-      out.set(key, { key, name: s.name, shape: s.shape, data });
+      out.push({ name: s.name, shape: s.shape, data });
     }
+  }
+  return out;
+}
+
+/** A layers model's weights (float32 only), keyed by weightKey. */
+export async function readWeights(manifest: unknown, modelJson: string): Promise<Map<string, NamedWeight>> {
+  const out = new Map<string, NamedWeight>();
+  for (const w of await readManifest(manifest, modelJson)) {
+    const key = weightKey(w.name);
+    if (out.has(key))
+      throw formatError(modelJson, `two weights map to '${key}' (${out.get(key)?.name}, ${w.name})`);
+    out.set(key, { key, name: w.name, shape: w.shape, data: w.data as Float32Array });
   }
   return out;
 }
 
 interface Spec {
   name: string;
+  dtype: 'float32' | 'int32';
   shape: number[];
   size: number;
 }
 
-function parseSpec(raw: unknown, file: string, what: string): Spec {
+function parseSpec(raw: unknown, file: string, what: string, int32: boolean): Spec {
   const w = asObject(raw, file, what);
   const name = asString(w.name, file, `${what}.name`);
   const dtype = w.dtype === undefined ? 'float32' : asString(w.dtype, file, `${what}.dtype`);
-  if (dtype !== 'float32' || w.quantization !== undefined) {
+  if ((dtype !== 'float32' && !(int32 && dtype === 'int32')) || w.quantization !== undefined) {
     const kind = w.quantization !== undefined ? `quantized ${dtype}` : dtype;
+    const allowed = int32 ? 'float32 (and int32 shape/axis)' : 'float32';
     throw new XauditError(
       'MODEL_UNSUPPORTED',
-      `${file}: weight '${name}' has dtype ${kind}; only float32 weights are supported`,
+      `${file}: weight '${name}' has dtype ${kind}; only ${allowed} weights are supported`,
       { location: { file } },
     );
   }
   const shape = asArray(w.shape, file, `${what}.shape`).map((d) => asNumber(d, file, `${what}.shape`));
-  return { name, shape, size: shape.reduce((a, b) => a * b, 1) };
+  return { name, dtype: dtype as Spec['dtype'], shape, size: shape.reduce((a, b) => a * b, 1) };
 }
 
 async function readShards(paths: string[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for (const p of paths) {
-    try {
-      await stat(p);
-    } catch (e) {
-      throw new XauditError('FILE_MISSING', `weight shard ${p} does not exist`, {
-        location: { file: p },
-        cause: e,
-      });
-    }
-    parts.push(await readFile(p));
-  }
+  for (const p of paths) parts.push(await readModelFile(p, 'weight shard'));
   if (parts.length === 1) return parts[0];
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);
