@@ -14,10 +14,10 @@ import { importKeras, kerasV3Paths } from '../../src/models/importers/keras-file
 import { Hdf5File } from '../../src/models/importers/keras-hdf5.js';
 import { parseTopology } from '../../src/models/importers/keras-topology.js';
 import { loadModel } from '../../src/models/load.js';
-import type { EngineKind } from '../../src/models/model.js';
 import { runCli } from '../helpers/cli.js';
 import { edit, workspace } from '../helpers/workspace.js';
 import { expectClose, seededUniform } from './helpers/close.js';
+import { logitsAndGradients } from './helpers/engines.js';
 import { MODELS_DIR } from './helpers/reference.js';
 
 const DIR = join(MODELS_DIR, 'keras');
@@ -58,21 +58,11 @@ describe('Keras import reproduces Keras', () => {
     for (const file of m.files) {
       it(`${file}: logits and input gradients on tfjs-wasm match Keras; tfjs-cpu agrees`, async () => {
         const og = Float32Array.from(m.output_grad.flat());
-        const results = [];
-        for (const engine of ['wasm', 'cpu'] as EngineKind[]) {
-          const model = await loadModel(join(DIR, file), { engine });
-          try {
-            expect(model.info.format).toBe('keras');
-            expect(model.info.inputShape).toEqual(ref.shape);
-            expect(model.info.finalActivation).toBe('softmax');
-            const fwd = await model.forward(x, n);
-            const grad = await model.gradient({ x, n, outputGrad: og });
-            results.push({ logits: fwd.logits, grad: grad.inputGrad });
-          } finally {
-            model.dispose();
-          }
-        }
-        const [wasm, cpu] = results;
+        const { wasm, cpu } = await logitsAndGradients(join(DIR, file), x, n, og, (info) => {
+          expect(info.format).toBe('keras');
+          expect(info.inputShape).toEqual(ref.shape);
+          expect(info.finalActivation).toBe('softmax');
+        });
         expectClose(wasm.logits, Float32Array.from(m.logits.flat()), n, `${name} logits vs Keras`);
         expectClose(wasm.grad, Float32Array.from(m.input_grad.flat()), n, `${name} input grad vs Keras`);
         expectClose(wasm.logits, cpu.logits, n, `${name} logits wasm vs cpu`);

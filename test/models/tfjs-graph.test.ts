@@ -24,8 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorCode, XauditError } from '../../src/core/errors.js';
 import { importTfjsGraph } from '../../src/models/importers/tfjs-graph.js';
 import { loadModel, SUPPORTED_FORMATS } from '../../src/models/load.js';
-import type { EngineKind } from '../../src/models/model.js';
 import { expectClose } from './helpers/close.js';
+import { logitsAndGradients } from './helpers/engines.js';
 import { MODELS_DIR } from './helpers/reference.js';
 
 const DIR = join(MODELS_DIR, 'tfjs-graph', 'cnn');
@@ -141,22 +141,12 @@ describe('tfjs graph import', () => {
     });
     converter.dispose();
     expectClose(convGrad, tfGrad, n, 'tfjs-converter cpu input grad vs TF GradientTape');
-    const results = [];
-    for (const engine of ['wasm', 'cpu'] as EngineKind[]) {
-      const model = await loadModel(DIR, { engine });
-      try {
-        expect(model.info.format).toBe('tfjs-graph');
-        expect(model.info.inputShape).toEqual(ref.shape);
-        expect(model.info.outputs).toBe(classes);
-        expect(model.info.finalActivation).toBe('softmax');
-        const fwd = await model.forward(x, n);
-        const grad = await model.gradient({ x, n, outputGrad: og });
-        results.push({ logits: fwd.logits, grad: grad.inputGrad });
-      } finally {
-        model.dispose();
-      }
-    }
-    const [wasm, cpu] = results;
+    const { wasm, cpu } = await logitsAndGradients(DIR, x, n, og, (info) => {
+      expect(info.format).toBe('tfjs-graph');
+      expect(info.inputShape).toEqual(ref.shape);
+      expect(info.outputs).toBe(classes);
+      expect(info.finalActivation).toBe('softmax');
+    });
     expectClose(wasm.logits, tfLogits, n, 'wasm logits vs TF');
     expectClose(wasm.logits, convLogits, n, 'wasm logits vs tfjs-converter');
     expectClose(cpu.logits, tfLogits, n, 'cpu logits vs TF');
