@@ -157,13 +157,13 @@ export class TfjsModel implements Model {
 
   async gradient(req: GradientRequest): Promise<GradientResult> {
     await this.ready();
-    this.checkRequest(req);
+    const rules = this.checkRequest(req);
     const chunk = this.samplesPerCall('gradient', req.rules, req.reference !== undefined);
-    return gradientInChunks(req, chunk, (r) => this.gradientCall(r));
+    return gradientInChunks(req, chunk, (r) => this.gradientCall(r, rules));
   }
 
   /** The request's sizes and options, checked before it is split into chunks. */
-  private checkRequest(req: GradientRequest): void {
+  private checkRequest(req: GradientRequest): RuleSet {
     const { x, n } = req;
     this.checkInput(x, n);
     if (req.outputGrad.length !== n * this.info.outputs) {
@@ -182,16 +182,15 @@ export class TfjsModel implements Model {
         `reference has ${req.reference.length} values, expected ${x.length} like x`,
       );
     }
-    ruleSet(req, this.graph);
+    return ruleSet(req, this.graph);
   }
 
-  /** One reverse pass, whatever its size, of a request checkRequest has passed. */
-  private async gradientCall(req: GradientRequest): Promise<GradientResult> {
+  /** One reverse pass, whatever its size, of a request checkRequest has passed (its rule set). */
+  private async gradientCall(req: GradientRequest, rules: RuleSet): Promise<GradientResult> {
     await this.ready();
     const { x, n } = req;
     const layer = req.layer === undefined ? undefined : this.resolve(req.layer);
     const wantInput = req.inputGrad !== false;
-    const rules = ruleSet(req, this.graph);
     const ref = req.reference;
     const out: GradientResult = { logits: new Float32Array(0), inputGrad: new Float32Array(0) };
     tf.tidy(() => {
